@@ -1,0 +1,97 @@
+namespace Spapr.Drc;
+
+/// <summary>
+/// One dynamic reconfiguration connector. Created through <see cref="DrcRegistry.CreateConnector(DrcType, uint, DrcIndex?)"/>;
+/// all changes go through the registry, which serializes them under its lock. Reads of single values are lock-free.
+/// </summary>
+public sealed class SpaprDrc
+{
+    private volatile Attachment? _attachment;
+    private volatile UnplugRequest? _request;
+
+    internal SpaprDrc(DrcRegistry registry, DrcIndex index, DrcIndex? owner)
+    {
+        Registry = registry;
+        Index = index;
+        Owner = owner;
+        State = DrcTypeInfo.EmptyStateOf(Class);
+    }
+
+    /// <summary>The registry that owns this connector.</summary>
+    public DrcRegistry Registry { get; }
+
+    /// <summary>The 32-bit DRC index.</summary>
+    public DrcIndex Index { get; }
+
+    /// <summary>The connector type.</summary>
+    public DrcType Type => (DrcType)Index.TypeNibble;
+
+    /// <summary>The 28-bit id.</summary>
+    public uint Id => Index.Id;
+
+    /// <summary>The class (physical for PCI, logical otherwise).</summary>
+    public DrcClass Class => Type == DrcType.Pci ? DrcClass.Physical : DrcClass.Logical;
+
+    /// <summary>The name as in <c>ibm,drc-names</c>, e.g. "CPU 8".</summary>
+    public string Name => DrcTypeInfo.NameOf(Index);
+
+    /// <summary>The connector that owns this one (a PHB connector for its PCI slots), if any.</summary>
+    public DrcIndex? Owner { get; }
+
+    /// <summary>The current state.</summary>
+    public DrcState State { get; internal set; }
+
+    /// <summary>The DR indicator (physical connectors; always Inactive for logical ones).</summary>
+    public DrIndicator DrIndicator { get; internal set; }
+
+    /// <summary>The attached device (the emulator's object), or <see langword="null"/>.</summary>
+    public object? Device => _attachment?.Device;
+
+    /// <summary>The device-tree fragment handed out by configure-connector, or <see langword="null"/>.</summary>
+    public DeviceTreeNode? Fragment => _attachment?.Fragment;
+
+    /// <summary>Whether an unplug has been requested and has not ended (SPEC's <c>unplugRequested</c>).</summary>
+    public bool IsUnplugPending => _request is not null;
+
+    /// <summary>When the pending unplug times out; <see langword="null"/> when no timer runs.</summary>
+    public DateTimeOffset? UnplugDeadline => _request?.Deadline;
+
+    /// <summary>The time left until the pending unplug times out, on the registry's clock; <see langword="null"/> when no timer runs.</summary>
+    public TimeSpan? UnplugTimeRemaining
+    {
+        get
+        {
+            var deadline = UnplugDeadline;
+            if (deadline is null)
+            {
+                return null;
+            }
+
+            var left = deadline.Value - Registry.TimeProvider.GetUtcNow();
+            return left < TimeSpan.Zero ? TimeSpan.Zero : left;
+        }
+    }
+
+    /// <summary>The entity-sense value the guest would read now (SPEC section 3).</summary>
+    public EntitySense EntitySense => Class == DrcClass.Physical
+        ? (_attachment is null ? EntitySense.Empty : EntitySense.Present)
+        : (State == DrcState.LogicalUnusable ? EntitySense.Unusable : EntitySense.Present);
+
+    internal Attachment? Attachment
+    {
+        get => _attachment;
+        set => _attachment = value;
+    }
+
+    internal UnplugRequest? Request
+    {
+        get => _request;
+        set => _request = value;
+    }
+
+    /// <summary>The configure-connector cursor: the next token of the flattened fragment.</summary>
+    internal int Cursor { get; set; }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name} ({Index}) {State}";
+}

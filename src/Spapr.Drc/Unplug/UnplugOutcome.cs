@@ -1,0 +1,20 @@
+namespace Spapr.Drc;
+
+/// <summary>What an unplug notification reports. Every request ends in exactly one terminal outcome.</summary>
+public enum UnplugOutcome
+{
+    /// <summary>Terminal: the guest released the device.</summary>
+    Completed = 0,
+
+    /// <summary>Terminal: a machine reset (or the guest's client-architecture negotiation) released the device.</summary>
+    CompletedByReset = 1,
+
+    /// <summary>Terminal: the guest rejected the unplug (unisolate while pending, or LMB reconfiguration).</summary>
+    RejectedByGuest = 2,
+
+    /// <summary>Terminal: the host cancelled the request; the guest was not told (PAPR has no abort).</summary>
+    Cancelled = 3,
+
+    /// <summary>The timeout fired. Terminal only under <see cref="UnplugTimeoutPolicy.ClearRequest"/>; under KeepPending the outcome is still unknown.</summary>
+    TimedOut = 4,
+}

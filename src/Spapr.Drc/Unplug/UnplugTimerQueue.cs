@@ -1,0 +1,150 @@
+namespace Spapr.Drc;
+
+/// <summary>
+/// Every unplug deadline of one registry on a single timer: a priority queue keyed by deadline, with the
+/// timer armed for the earliest. One OS timer per machine instead of one per pending connector keeps
+/// thousands of simultaneous LMB timeouts cheap (see the README's performance section).
+/// Entries are never removed early: a request whose deadline changed bumps its generation, and the stale
+/// entry is skipped when it comes up. Every method except the timer callback runs under the registry lock.
+/// </summary>
+internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action> runLocked, Action<UnplugRequest> onTimeout, Action<Exception> onFailure) : IDisposable
+{
+    private readonly PriorityQueue<(UnplugRequest Request, int Generation), DateTimeOffset> _queue = new();
+    private ITimer? _timer;
+    private DateTimeOffset? _armedFor;
+    private bool _disposed;
+    private int _nextCompactionCheck = 1024;
+
+    /// <summary>Whether the single timer has been created (only once a timeout is first needed).</summary>
+    public bool HasTimer => _timer is not null;
+
+    /// <summary>Entries in the queue, stale ones included.</summary>
+    public int Count => _queue.Count;
+
+    public void Schedule(UnplugRequest request)
+    {
+        if (_disposed || request.Deadline is not { } deadline)
+        {
+            return;
+        }
+
+        _queue.Enqueue((request, request.TimerGeneration), deadline);
+        if (_armedFor is null || deadline < _armedFor.Value)
+        {
+            Arm(deadline);
+        }
+
+        // Ended requests leave stale entries; look for them each time the queue doubles (amortized O(1))
+        // and drop them when they dominate, so memory stays bounded.
+        if (_queue.Count >= _nextCompactionCheck)
+        {
+            if (_queue.Count > 2 * LiveCount())
+            {
+                Compact();
+            }
+
+            _nextCompactionCheck = Math.Max(1024, 2 * _queue.Count);
+        }
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        _queue.Clear();
+        _timer?.Dispose();
+        _timer = null;
+        _armedFor = null;
+    }
+
+    private int LiveCount()
+    {
+        int live = 0;
+        foreach (var (entry, _) in _queue.UnorderedItems)
+        {
+            if (IsLive(entry))
+            {
+                live++;
+            }
+        }
+
+        return live;
+    }
+
+    private void Compact()
+    {
+        var live = new List<((UnplugRequest, int), DateTimeOffset)>();
+        foreach (var (entry, deadline) in _queue.UnorderedItems)
+        {
+            if (IsLive(entry))
+            {
+                live.Add((entry, deadline));
+            }
+        }
+
+        _queue.Clear();
+        _queue.EnqueueRange(live);
+    }
+
+    private static bool IsLive((UnplugRequest Request, int Generation) entry) =>
+        !entry.Request.Ended && entry.Request.Deadline is not null && entry.Generation == entry.Request.TimerGeneration;
+
+    private void Arm(DateTimeOffset deadline)
+    {
+        var due = deadline - timeProvider.GetUtcNow();
+        if (due < TimeSpan.Zero)
+        {
+            due = TimeSpan.Zero;
+        }
+
+        // Created disabled, stored, then armed: a fake clock may fire a zero due time inside CreateTimer.
+        _timer ??= timeProvider.CreateTimer(static state => ((UnplugTimerQueue)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _armedFor = deadline;
+        _timer.Change(due, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnTimer()
+    {
+        // A timer callback must never throw: on the thread pool it would crash the process, and on a
+        // FakeTimeProvider it would wedge the clock for good.
+        try
+        {
+            runLocked(ProcessDue);
+        }
+#pragma warning disable CA1031 // The callback is a process boundary; failures are logged.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            onFailure(ex);
+        }
+    }
+
+    private void ProcessDue()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _armedFor = null;
+        var now = timeProvider.GetUtcNow();
+        while (_queue.TryPeek(out var entry, out var deadline))
+        {
+            if (!IsLive(entry))
+            {
+                _queue.Dequeue();
+                continue;
+            }
+
+            if (deadline > now)
+            {
+                Arm(deadline);
+                return;
+            }
+
+            _queue.Dequeue();
+            entry.Request.Deadline = null;
+            entry.Request.TimerGeneration++;
+            onTimeout(entry.Request);
+        }
+    }
+}
