@@ -296,7 +296,7 @@ public sealed class PausableTimeProvider : TimeProvider
                     }
 
                     version = Version;
-                    arm = DueInLocked(roundToMilliseconds: false);
+                    arm = DueInLocked();
                 }
 
                 _inner!.Change(arm, Timeout.InfiniteTimeSpan);
@@ -347,7 +347,7 @@ public sealed class PausableTimeProvider : TimeProvider
             // Fired: re-arm for the next period, if any. Both before the callback, as a periodic Timer does.
             if (!fire || periodic)
             {
-                SyncRounded();
+                Sync();
             }
 
             if (fire && !_disposed)
@@ -356,35 +356,7 @@ public sealed class PausableTimeProvider : TimeProvider
             }
         }
 
-        private void SyncRounded()
-        {
-            // An inner clock that counts whole milliseconds would fire a sub-millisecond remainder at once, early again.
-            long version;
-            TimeSpan arm;
-            lock (owner._gate)
-            {
-                if (_disposed)
-                {
-                    return;
-                }
-
-                version = Version;
-                arm = DueInLocked(roundToMilliseconds: true);
-            }
-
-            _inner!.Change(arm, Timeout.InfiniteTimeSpan);
-            lock (owner._gate)
-            {
-                if (Version == version || _disposed)
-                {
-                    return;
-                }
-            }
-
-            Sync();
-        }
-
-        private TimeSpan DueInLocked(bool roundToMilliseconds)
+        private TimeSpan DueInLocked()
         {
             if (owner._paused || _due == NotDue)
             {
@@ -397,11 +369,10 @@ public sealed class PausableTimeProvider : TimeProvider
                 return TimeSpan.Zero;
             }
 
+            // Whole milliseconds, rounded up: timers (the thread pool's, the fake clock's) truncate to milliseconds,
+            // and a truncated remainder would fire early, only to be re-armed.
             long ticks = owner.ToTicksCeiling(left);
-            if (roundToMilliseconds)
-            {
-                ticks = (ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond * TimeSpan.TicksPerMillisecond;
-            }
+            ticks = (ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond * TimeSpan.TicksPerMillisecond;
 
             return ticks > MaxTimerDuration.Ticks ? MaxTimerDuration : TimeSpan.FromTicks(ticks);
         }
