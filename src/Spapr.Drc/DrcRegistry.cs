@@ -16,7 +16,7 @@ namespace Spapr.Drc;
 public sealed partial class DrcRegistry : IDisposable
 {
     private readonly object _sync = new();
-    private readonly Dictionary<uint, SpaprDrc> _connectors = [];
+    private readonly ConnectorTable _connectors;
     private readonly DrcOptions _options;
     private readonly ILogger _logger;
     private readonly DrcMetrics _metrics;
@@ -38,6 +38,7 @@ public sealed partial class DrcRegistry : IDisposable
     /// <param name="logger">Where state changes, releases, resets and timeouts are logged; default none.</param>
     public DrcRegistry(DrcOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null)
     {
+        _connectors = new ConnectorTable(_sync);
         _options = (options ?? new DrcOptions()).Clone();
         TimeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
@@ -198,13 +199,8 @@ public sealed partial class DrcRegistry : IDisposable
     /// <param name="index">The index.</param>
     /// <param name="connector">The connector.</param>
     /// <returns>Whether it exists.</returns>
-    public bool TryGet(DrcIndex index, [NotNullWhen(true)] out SpaprDrc? connector)
-    {
-        lock (_sync)
-        {
-            return _connectors.TryGetValue(index.Value, out connector);
-        }
-    }
+    public bool TryGet(DrcIndex index, [NotNullWhen(true)] out SpaprDrc? connector) =>
+        _connectors.TryGetShared(index.Value, out connector);
 
     /// <summary>Looks a connector up by type and id.</summary>
     /// <param name="type">The type.</param>
