@@ -1,9 +1,10 @@
 using BenchmarkDotNet.Running;
 using Spapr.Drc.Benchmarks;
 
-if (args.Contains("--smoke"))
+int smoke = Array.IndexOf(args, "--smoke");
+if (smoke >= 0)
 {
-    return Smoke.Run(Console.Out);
+    return Smoke.Run(Console.Out, smoke + 1 < args.Length ? args[smoke + 1] : null);
 }
 
 // Target 3 is retained memory, which no BenchmarkDotNet column shows: measure it once up front.

@@ -9,7 +9,9 @@ namespace Spapr.Drc.Benchmarks;
 /// </summary>
 internal static class Smoke
 {
-    public static int Run(TextWriter output)
+    /// <param name="output">Where the JSON lines go.</param>
+    /// <param name="only">Runs only the groups whose name contains this (lookup, rtas, idle, timeouts, creation, snapshot); all when null.</param>
+    public static int Run(TextWriter output, string? only = null)
     {
         var total = Stopwatch.StartNew();
         var results = new List<SmokeResult>();
@@ -20,12 +22,36 @@ internal static class Smoke
             output.Flush();
         }
 
-        Lookup(Report);
-        Rtas(Report);
-        Idle(Report);
-        Timeouts(Report, realTime: false);
-        Timeouts(Report, realTime: true);
-        Creation(Report);
+        bool Selected(string group) => only is null || group.Contains(only, StringComparison.OrdinalIgnoreCase);
+        if (Selected("lookup"))
+        {
+            Lookup(Report);
+        }
+
+        if (Selected("rtas"))
+        {
+            Rtas(Report);
+        }
+
+        if (Selected("idle"))
+        {
+            Idle(Report);
+        }
+
+        if (Selected("timeouts fake"))
+        {
+            Timeouts(Report, realTime: false);
+        }
+
+        if (Selected("timeouts real"))
+        {
+            Timeouts(Report, realTime: true);
+        }
+
+        if (Selected("creation"))
+        {
+            Creation(Report);
+        }
 
         int missed = results.Count(r => !r.Ok);
         Console.Error.WriteLine($"smoke: {results.Count - missed}/{results.Count} ok in {total.Elapsed.TotalSeconds:0.0} s");
@@ -75,8 +101,13 @@ internal static class Smoke
         // The design the library did not take, for the README's comparison (not a target).
         double perRequest = Measure.Milliseconds(() => new TimeoutScenario(Small, realTime), s => s.RequestWithTimerPerRequest(), 2);
         report(new($"timeouts.{clock}.16k_timer_per_request_vs_no_timeout", "ms", perRequest, noTimeout, null));
-        double perRequestLarge = Measure.Milliseconds(() => new TimeoutScenario(Large, realTime), s => s.RequestWithTimerPerRequest(), 1);
-        report(new($"timeouts.{clock}.128k_vs_16k_timer_per_request", "ms", perRequestLarge, perRequest, null));
+        if (realTime)
+        {
+            // Not on FakeTimeProvider: it looks for the next timer to fire among all of them, so 131,072 timers
+            // cost minutes there (quadratic); the 16k ratio above already shows that design's cost.
+            double perRequestLarge = Measure.Milliseconds(() => new TimeoutScenario(Large, realTime), s => s.RequestWithTimerPerRequest(), 1);
+            report(new($"timeouts.{clock}.128k_vs_16k_timer_per_request", "ms", perRequestLarge, perRequest, null));
+        }
     }
 
     private static void Creation(Action<SmokeResult> report)
