@@ -116,7 +116,9 @@ internal sealed class TimeoutScenario : IDisposable
         {
             _registry = registry;
             _index = index;
-            _timer = clock.CreateTimer(static state => ((PerRequestTimer)state!).Fire(), this, timeout, System.Threading.Timeout.InfiniteTimeSpan);
+            // Created disabled and armed once stored: a 1 ms timer can fire before the constructor returns.
+            _timer = clock.CreateTimer(static state => ((PerRequestTimer)state!).Fire(), this, System.Threading.Timeout.InfiniteTimeSpan, System.Threading.Timeout.InfiniteTimeSpan);
+            _timer.Change(timeout, System.Threading.Timeout.InfiniteTimeSpan);
         }
 
         private void Fire()
