@@ -24,6 +24,5 @@ internal static class BenchmarkConfig
                 .WithId("ShortInProcess"))
             .AddDiagnoser(MemoryDiagnoser.Default)
             .AddColumn(StatisticColumn.Median)
-            .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Value))
-            .WithOptions(ConfigOptions.JoinSummary);
+            .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Value));
 }

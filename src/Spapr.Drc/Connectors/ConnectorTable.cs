@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace Spapr.Drc;
 
@@ -26,6 +27,7 @@ internal sealed class ConnectorTable(object sync)
     public SpaprDrc this[uint index] => _map[index];
 
     /// <summary>A lookup without the registry lock: sees every write that completed before it started.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGetShared(uint index, [NotNullWhen(true)] out SpaprDrc? drc) =>
         (_published ?? Publish()).TryGetValue(index, out drc);
 
