@@ -176,11 +176,15 @@ public sealed partial class DrcRegistry : IDisposable
         lock (_sync)
         {
             ThrowIfDisposed();
+
+            // Both ends were validated, so consecutive ids are consecutive index values; duplicates are refused
+            // up front, so the loop below adds without checking again (a machine creates thousands at once).
+            uint first = count > 0 ? DrcIndex.From(type, firstId).Value : 0;
             for (uint i = 0; i < count; i++)
             {
-                if (_connectors.ContainsKey(DrcIndex.From(type, firstId + i).Value))
+                if (_connectors.ContainsKey(first + i))
                 {
-                    throw Duplicate(DrcIndex.From(type, firstId + i));
+                    throw Duplicate(new DrcIndex(first + i));
                 }
             }
 
@@ -188,7 +192,18 @@ public sealed partial class DrcRegistry : IDisposable
             var created = new SpaprDrc[count];
             for (uint i = 0; i < count; i++)
             {
-                created[i] = CreateLocked(DrcIndex.From(type, firstId + i), owner);
+                var drc = new SpaprDrc(this, new DrcIndex(first + i), owner);
+                _connectors.Add(first + i, drc);
+                created[i] = drc;
+            }
+
+            _ordered = null;
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                foreach (var drc in created)
+                {
+                    Log.ConnectorCreated(_logger, drc.Index, drc.Name);
+                }
             }
 
             return created;
