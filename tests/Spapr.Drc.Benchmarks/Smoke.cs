@@ -125,8 +125,8 @@ internal static class Smoke
             () => Create.Registry(Machines.LmbCount),
             () => Create.Dictionary(Machines.LmbCount).Count,
             Machines.LmbCount,
-            rounds: 5,
-            callsPerRound: 10);
+            rounds: 40,
+            callsPerRound: 1);
         report(new("creation.registry_16k_vs_dictionary", "ns/connector", value, baseline, 3));
     }
 }
