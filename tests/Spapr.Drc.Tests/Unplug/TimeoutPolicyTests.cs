@@ -150,4 +150,37 @@ public sealed class TimeoutPolicyTests
         retry.Status.Should().Be(UnplugRequestStatus.Retried);
         h.RemoveEvents().Should().HaveCount(2).And.OnlyContain(e => e.Identifier == HotplugIdentifier.DrcCountIndexed && e.Count == 4 && e.Index == first);
     }
+
+    [Fact]
+    public void Retry_WithoutOverrideAfterTimeoutOfOverriddenRequest_ReArmsWithTheRequestsTimeout()
+    {
+        using var h = new UnplugHarness();
+        var first = h.HotPlugMemory(16, 4);
+        h.Registry.RequestUnplug(first, TimeSpan.FromSeconds(30));
+        h.Clock.Advance(TimeSpan.FromSeconds(30));
+
+        var retry = h.Registry.RequestUnplug(first);
+        h.Clock.Advance(TimeSpan.FromSeconds(30));
+
+        retry.TimeRemaining.Should().Be(TimeSpan.FromSeconds(30));
+        h.TimedOut.Should().HaveCount(2);
+    }
+
+    [Fact]
+    public void Retry_WithOverrideAfterTimeout_UsesTheOverride()
+    {
+        using var h = new UnplugHarness();
+        var cpu = h.HotPlug(DrcType.Cpu, 1);
+        h.Registry.RequestUnplug(cpu);
+        h.Clock.Advance(TimeSpan.FromSeconds(15));
+
+        var retry = h.Registry.RequestUnplug(cpu, TimeSpan.FromSeconds(60));
+        h.Clock.Advance(TimeSpan.FromSeconds(59));
+        int before = h.TimedOut.Count;
+        h.Clock.Advance(TimeSpan.FromSeconds(1));
+
+        retry.TimeRemaining.Should().Be(TimeSpan.FromSeconds(60));
+        before.Should().Be(1);
+        h.TimedOut.Should().HaveCount(2);
+    }
 }
