@@ -176,6 +176,26 @@ public sealed class PausableTimeProviderTests
     }
 
     [Fact]
+    public void CreateTimer_PausedAtSubMillisecondOffset_FiresExactlyAtVirtualDueTime()
+    {
+        var clock = new PausableTimeProvider(_inner);
+        int fired = 0;
+        using var timer = clock.CreateTimer(_ => fired++, null, TimeSpan.FromSeconds(5), Timeout.InfiniteTimeSpan);
+        var offset = TimeSpan.FromTicks(12_345);
+        _inner.Advance(offset);
+        clock.Pause();
+        _inner.Advance(TimeSpan.FromSeconds(1));
+        clock.Resume();
+
+        _inner.Advance(TimeSpan.FromSeconds(5) - offset - Tick);
+        int before = fired;
+        _inner.Advance(Tick);
+
+        before.Should().Be(0);
+        fired.Should().Be(1);
+    }
+
+    [Fact]
     public void CreateTimer_Callback_SeesVirtualDueTime()
     {
         var clock = new PausableTimeProvider(_inner);
