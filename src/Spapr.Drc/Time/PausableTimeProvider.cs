@@ -29,7 +29,6 @@ namespace Spapr.Drc;
 /// </remarks>
 public sealed class PausableTimeProvider : TimeProvider
 {
-    // Timer due times are kept in virtual timestamps: monotonic, unlike wall-clock UTC.
     private static readonly TimeSpan MaxTimerDuration = TimeSpan.FromMilliseconds(0xFFFF_FFFE);
 
     private readonly TimeProvider _inner;
@@ -238,6 +237,8 @@ public sealed class PausableTimeProvider : TimeProvider
     private sealed class VirtualTimer(PausableTimeProvider owner, TimerCallback callback, object? state) : ITimer
     {
         private const long NotDue = long.MaxValue;
+
+        // Due times are virtual timestamps: monotonic, unlike wall-clock UTC.
 
         private ITimer? _inner;
         private long _due = NotDue;

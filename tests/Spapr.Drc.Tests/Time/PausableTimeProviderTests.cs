@@ -431,10 +431,10 @@ public sealed class PausableTimeProviderTests
     {
         var clock = new PausableTimeProvider(TimeProvider.System);
         int fired = 0;
-        var timer = clock.CreateTimer(_ => Interlocked.Increment(ref fired), null, TimeSpan.FromMilliseconds(20), Timeout.InfiniteTimeSpan);
+        var timer = clock.CreateTimer(_ => Interlocked.Increment(ref fired), null, TimeSpan.FromMilliseconds(200), Timeout.InfiniteTimeSpan);
 
         timer.Dispose();
-        Thread.Sleep(150);
+        Thread.Sleep(400);
 
         Volatile.Read(ref fired).Should().Be(0);
     }

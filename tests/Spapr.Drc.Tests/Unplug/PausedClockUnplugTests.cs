@@ -112,5 +112,25 @@ public sealed class PausedClockUnplugTests
         h.Notifications.Should().BeEmpty();
     }
 
+    [Fact]
+    public void Timeout_SystemClockPaused_FiresOnlyAfterResume()
+    {
+        var clock = new PausableTimeProvider(TimeProvider.System);
+        using var h = new UnplugHarness(clock: clock);
+        var cpu = HotPlugOn(h, 1);
+        using var timedOut = new ManualResetEventSlim();
+        h.Registry.UnplugTimedOut += (_, _) => timedOut.Set();
+        h.Registry.RequestUnplug(cpu, TimeSpan.FromMilliseconds(250));
+        clock.Pause();
+
+        bool firedWhilePaused = timedOut.Wait(TimeSpan.FromMilliseconds(500));
+        clock.Resume();
+        bool firedAfterResume = timedOut.Wait(TimeSpan.FromSeconds(10));
+
+        firedWhilePaused.Should().BeFalse();
+        firedAfterResume.Should().BeTrue();
+        h.TimedOut.Should().ContainSingle();
+    }
+
     private static DrcIndex HotPlugOn(UnplugHarness h, uint id) => h.HotPlug(DrcType.Cpu, id);
 }

@@ -82,10 +82,10 @@ public sealed class ResetAndDisposeTests
     {
         var h = new UnplugHarness(clock: TimeProvider.System);
         var cpu = h.HotPlug(DrcType.Cpu, 1);
-        h.Registry.RequestUnplug(cpu, TimeSpan.FromMilliseconds(50));
+        h.Registry.RequestUnplug(cpu, TimeSpan.FromMilliseconds(200));
 
         h.Dispose();
-        Thread.Sleep(300);
+        Thread.Sleep(500);
 
         h.Notifications.Should().BeEmpty();
     }
