@@ -510,7 +510,8 @@ internal sealed class ReferenceModel
 
             foreach (var f in SlotOf(c).Reverse())
             {
-                if (f.Device is not null && requests.Exists(r => r.Remaining.Contains(f)))
+                // Every function still present, including one whose own unplug was pending already (SPEC section 5).
+                if (f.Device is not null)
                 {
                     Queue(HotplugType.Pci, HotplugAction.Remove, HotplugIdentifier.DrcIndex, f.Index, 1);
                 }
