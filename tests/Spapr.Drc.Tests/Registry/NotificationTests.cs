@@ -65,6 +65,28 @@ public sealed class NotificationTests
     }
 
     [Fact]
+    public void Notifications_HandlerCausesAnotherOnTheSameThread_EveryHandlerSeesThemInOrder()
+    {
+        using var machine = new Machine();
+        var first = machine.InState(DrcType.Cpu, 1, DrcState.LogicalAvailable, pending: true);
+        var second = machine.InState(DrcType.Cpu, 2, DrcState.LogicalUnusable);
+        var seenByLaterHandler = new List<DrcIndex>();
+        machine.Registry.UnplugCompleted += (_, e) =>
+        {
+            if (e.Index == first.Index)
+            {
+                // Released at once (never acquired): raises a second UnplugCompleted from inside this handler.
+                machine.Registry.RequestUnplug(second.Index).Status.Should().Be(UnplugRequestStatus.CompletedImmediately);
+            }
+        };
+        machine.Registry.UnplugCompleted += (_, e) => seenByLaterHandler.Add(e.Index);
+
+        machine.Unusable(first);
+
+        seenByLaterHandler.Should().Equal(first.Index, second.Index);
+    }
+
+    [Fact]
     public void Notifications_SeveralInOneOperation_AreRaisedInOrder()
     {
         using var machine = new Machine();
