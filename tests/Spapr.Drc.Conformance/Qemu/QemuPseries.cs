@@ -42,7 +42,7 @@ internal sealed class QemuPseries : IPseries, IDisposable
                     args.AddRange(["-device", $"spapr-pci-host-bridge,index={d.Number},id={d.Id}"]);
                     break;
                 case "pci":
-                    args.AddRange(["-device", $"pci-testdev,addr={d.Number},id={d.Id}"]);
+                    args.AddRange(["-device", $"pci-testdev,bus=pci.0,addr={d.Number},id={d.Id}"]);
                     break;
                 default:
                     throw new ArgumentException($"Unknown cold device kind {d.Kind}.", nameof(cold));
@@ -83,7 +83,7 @@ internal sealed class QemuPseries : IPseries, IDisposable
         Outcome(_qemu.Qmp.Execute("device_add", new JsonObject { ["driver"] = "spapr-pci-host-bridge", ["id"] = id, ["index"] = index }));
 
     public HostOutcome AddPci(string id, int slot) =>
-        Outcome(_qemu.Qmp.Execute("device_add", new JsonObject { ["driver"] = "pci-testdev", ["id"] = id, ["addr"] = slot }));
+        Outcome(_qemu.Qmp.Execute("device_add", new JsonObject { ["driver"] = "pci-testdev", ["id"] = id, ["bus"] = "pci.0", ["addr"] = slot }));
 
     public HostOutcome Del(string id) =>
         Outcome(_qemu.Qmp.Execute("device_del", new JsonObject { ["id"] = _paths.GetValueOrDefault(id, id) }));
