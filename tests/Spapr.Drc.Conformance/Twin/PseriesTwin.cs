@@ -61,7 +61,7 @@ internal sealed class PseriesTwin : IDisposable
         }
 
         _transcript.Add($"{Steps,4} {label}: {Show(expected)}");
-        if (!Equals(expected, actual))
+        if (!Same(expected, actual))
         {
             throw Fail(label, $"library {Show(expected)} but QEMU {Show(actual)}");
         }
@@ -185,6 +185,8 @@ internal sealed class PseriesTwin : IDisposable
 
         return string.Join(',', parts);
     }
+
+    private static bool Same<T>(T expected, T actual) => expected is uint[] e && actual is uint[] a ? e.SequenceEqual(a) : Equals(expected, actual);
 
     private static string Show<T>(T value) => value switch
     {
