@@ -104,6 +104,9 @@ internal sealed class ModelPseries : IPseries, IDisposable
 
     public void Reset() => Registry.Reset();
 
+    /// <summary>How many connectors a device spans (the LMBs of a DIMM).</summary>
+    public int ConnectorCountOf(string id) => _devices[id].Count;
+
     public int SetIndicator(uint indicator, uint index, uint value) => (int)Registry.Rtas.SetIndicator(indicator, index, value);
 
     public SensorReading GetSensorState(uint sensor, uint index)

@@ -31,6 +31,9 @@ internal sealed class PseriesTwin : IDisposable
 
     public int Steps { get; private set; }
 
+    /// <summary>Every device notification so far (the library's, which QEMU's matched).</summary>
+    public List<DeviceEvent> History { get; } = [];
+
     public static PseriesTwin Start(params ColdDevice[] cold)
     {
         var model = new ModelPseries(cold);
@@ -220,6 +223,8 @@ internal sealed class PseriesTwin : IDisposable
         {
             throw Fail(label, $"notifications differ: library [{string.Join(' ', e)}] but QEMU [{string.Join(' ', raw)}]");
         }
+
+        History.AddRange(expected);
     }
 
     /// <summary>
