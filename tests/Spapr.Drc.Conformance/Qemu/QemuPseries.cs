@@ -85,6 +85,16 @@ internal sealed class QemuPseries : IPseries, IDisposable
     public HostOutcome AddPci(string id, int slot) =>
         Outcome(_qemu.Qmp.Execute("device_add", new JsonObject { ["driver"] = "pci-testdev", ["id"] = id, ["bus"] = "pci.0", ["addr"] = slot }));
 
+    public HostOutcome AddPciFunction(string id, int slot, int function) =>
+        Outcome(_qemu.Qmp.Execute("device_add", new JsonObject
+        {
+            ["driver"] = "pci-testdev",
+            ["id"] = id,
+            ["bus"] = "pci.0",
+            ["addr"] = string.Create(CultureInfo.InvariantCulture, $"{slot:x}.{function}"),
+            ["multifunction"] = true,
+        }));
+
     public HostOutcome Del(string id) =>
         Outcome(_qemu.Qmp.Execute("device_del", new JsonObject { ["id"] = _paths.GetValueOrDefault(id, id) }));
 

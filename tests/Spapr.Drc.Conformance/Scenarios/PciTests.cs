@@ -124,4 +124,51 @@ public sealed class PciTests
         twin.Sense(Drcs.Phb(0)).Value.Should().Be(1);
         twin.Settle();
     }
+
+    [QemuFact]
+    public void PciFunctions_PlugThenUnplugSlot_TravelTogetherOnFunctionZero()
+    {
+        using var twin = PseriesTwin.Start();
+        uint f0 = Drcs.PciSlot(4), f1 = f0 | 1, f3 = f0 | 3;
+        twin.Step("device_add f1", s => s.AddPciFunction("f1", 4, 1)).Should().Be(HostOutcome.Ok);
+        twin.Step("device_add f3", s => s.AddPciFunction("f3", 4, 3)).Should().Be(HostOutcome.Ok);
+        twin.CheckException().Status.Should().Be(1);
+        twin.Sense(f1).Value.Should().Be(1);
+        twin.Step("device_add f0", s => s.AddPciFunction("f0", 4, 0)).Should().Be(HostOutcome.Ok);
+        twin.DrainEvents().Select(e => (e.Action, e.Index)).Should().Equal(((byte)1, f0), ((byte)1, f1), ((byte)1, f3));
+        twin.Step("device_add f2 behind function 0", s => s.AddPciFunction("f2", 4, 2)).Should().Be(HostOutcome.Refused);
+        foreach (uint f in new[] { f0, f1, f3 })
+        {
+            twin.Acquire(f);
+            twin.Configure(f).Should().Be("2,3x13,0");
+        }
+
+        twin.Del("f0").Should().Be(HostOutcome.Ok);
+        twin.DrainEvents().Select(e => (e.Action, e.Index)).Should().Equal(((byte)2, f3), ((byte)2, f1), ((byte)2, f0));
+        foreach (uint f in new[] { f3, f1, f0 })
+        {
+            twin.Step($"isolate {PseriesTwin.Hex(f)}", s => s.SetIndicator(PseriesTwin.Isolation, f, 0), slowEvents: true).Should().Be(0);
+        }
+
+        twin.Settle();
+        twin.Sense(f0).Value.Should().Be(0);
+    }
+
+    [QemuFact]
+    public void PciFunctions_UnplugNonZeroFunctionAlone_QueuesNothing()
+    {
+        using var twin = PseriesTwin.Start();
+        uint f0 = Drcs.PciSlot(4), f1 = f0 | 1;
+        twin.Step("device_add f1", s => s.AddPciFunction("f1", 4, 1));
+        twin.Step("device_add f0", s => s.AddPciFunction("f0", 4, 0));
+        twin.DrainEvents();
+        twin.Acquire(f1);
+        twin.Configure(f1);
+        twin.Del("f1").Should().Be(HostOutcome.Ok);
+        twin.CheckException().Status.Should().Be(1);
+        twin.Step("isolate f1", s => s.SetIndicator(PseriesTwin.Isolation, f1, 0), slowEvents: true).Should().Be(0);
+        twin.Settle();
+        twin.Sense(f1).Value.Should().Be(0);
+        twin.Sense(f0).Value.Should().Be(1);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Spapr.Drc.Conformance.Qemu;
 using Spapr.Drc.Conformance.Twin;
+using Xunit.Abstractions;
 using Xunit.Sdk;
 
 namespace Spapr.Drc.Conformance.Scenarios;
@@ -14,6 +15,9 @@ namespace Spapr.Drc.Conformance.Scenarios;
 public sealed class RandomWalkTests
 {
     private const int StepsPerWalk = 250;
+    private readonly ITestOutputHelper _output;
+
+    public RandomWalkTests(ITestOutputHelper output) => _output = output;
 
     public static TheoryData<int> Seeds => Seed() is { } s ? new TheoryData<int> { s } : new TheoryData<int> { 7, 2026 };
 
@@ -129,7 +133,7 @@ public sealed class RandomWalkTests
     }
 
     /// <param name="resetAllowed">QEMU 7.2 may crash in a reset once a CPU core has really been removed (observations.md section 5).</param>
-    private static int Walk(int seed, uint[] walked, Func<PseriesTwin, Random, List<string>, int, bool> host, List<string> ids, Func<PseriesTwin, bool> resetAllowed)
+    private int Walk(int seed, uint[] walked, Func<PseriesTwin, Random, List<string>, int, bool> host, List<string> ids, Func<PseriesTwin, bool> resetAllowed)
     {
         var rng = new Random(seed);
         using var twin = PseriesTwin.Start();
@@ -151,6 +155,7 @@ public sealed class RandomWalkTests
             }
 
             twin.Settle();
+            _output.WriteLine($"seed {seed}: {StepsPerWalk} walk steps, {twin.Steps} compared calls, {twin.History.Count(e => e.Kind == DeviceEventKind.Deleted)} unplugs completed, {twin.History.Count(e => e.Kind == DeviceEventKind.GuestError)} rejected");
             return StepsPerWalk;
         }
         catch (XunitException ex)

@@ -16,6 +16,9 @@ public interface IPseries
     /// <summary>Hot-adds a single-function PCI device in slot <paramref name="slot"/> of the default PHB.</summary>
     HostOutcome AddPci(string id, int slot);
 
+    /// <summary>Hot-adds a multifunction-capable PCI device at <paramref name="slot"/>.<paramref name="function"/> of the default PHB.</summary>
+    HostOutcome AddPciFunction(string id, int slot, int function);
+
     HostOutcome Del(string id);
 
     void Reset();

@@ -77,6 +77,17 @@ internal sealed class ModelPseries : IPseries, IDisposable
 
     public HostOutcome AddPci(string id, int slot) => AddPci(id, slot, PlugMode.Hot);
 
+    public HostOutcome AddPciFunction(string id, int slot, int function)
+    {
+        if (_devices.ContainsKey(id) && IsPresent(id))
+        {
+            return HostOutcome.Refused;
+        }
+
+        var index = DrcIndex.From(DrcType.Pci, ((uint)slot << 3) | (uint)function);
+        return Attach(id, index, Fragment(string.Create(CultureInfo.InvariantCulture, $"legacy-device@{slot:x},{function}"), PciProperties), PlugMode.Hot) ? HostOutcome.Ok : HostOutcome.Refused;
+    }
+
     public HostOutcome Del(string id)
     {
         if (!_devices.TryGetValue(id, out var indexes))
