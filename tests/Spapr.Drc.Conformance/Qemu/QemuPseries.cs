@@ -137,10 +137,12 @@ internal sealed class QemuPseries : IPseries, IDisposable
         return (int)Rtas("ibm,configure-connector", [(uint)WorkArea, 0], 1)[0];
     }
 
-    public ExceptionLog CheckException(uint mask)
+    public ExceptionLog CheckException(uint mask) => CheckException(mask, EventBufferLength);
+
+    public ExceptionLog CheckException(uint mask, int length)
     {
         _qemu.Qtest.Memset(EventBuffer, EventBufferLength, 0);
-        int rc = (int)Rtas("check-exception", [0, 0, mask, 0, (uint)EventBuffer, EventBufferLength], 1)[0];
+        int rc = (int)Rtas("check-exception", [0, 0, mask, 0, (uint)EventBuffer, (uint)length], 1)[0];
         return ExceptionLog.Parse(rc, rc == 0 ? _qemu.Qtest.Read(EventBuffer, ExceptionLog.LogLength) : []);
     }
 

@@ -188,4 +188,23 @@ public sealed class InvalidInputTests
         twin.CheckException(0x0000_0001).Status.Should().Be(1);
         twin.CheckException().Status.Should().Be(0);
     }
+
+    /// <summary>
+    /// Deliberate difference: QEMU 7.2 ignores the buffer length the guest passes and writes the whole 116-byte log
+    /// (even for length 0, past the guest's buffer); the library never writes outside the span it is given, so it
+    /// answers -3 and keeps the event queued for a call with a large enough buffer.
+    /// </summary>
+    [QemuFact]
+    public void CheckException_BufferShorterThanLog_QemuOverrunsLibraryRefuses()
+    {
+        using var twin = PseriesTwin.Start();
+        twin.Step("device_add core1", s => s.AddCore("core1", 1));
+
+        var qemu = twin.Qemu.CheckException(PseriesTwin.AllClasses, 16);
+        var library = twin.Model.CheckException(PseriesTwin.AllClasses, 16);
+
+        (qemu.Status, qemu.Index).Should().Be((0, Drcs.Core(1)));
+        library.Status.Should().Be(-3);
+        twin.Model.CheckException(PseriesTwin.AllClasses).Masked.Should().Be(qemu.Masked);
+    }
 }

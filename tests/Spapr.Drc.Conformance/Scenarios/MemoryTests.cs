@@ -117,6 +117,36 @@ public sealed class MemoryTests
         twin.DrainEvents().Select(e => e.Count).Should().Equal(2u, 3u);
     }
 
+    [QemuFact]
+    public void Dimm_ResetWithoutPendingUnplug_ConfiguresEveryLmb()
+    {
+        using var twin = PseriesTwin.Start();
+        twin.Step("add dimm1 (2 LMBs)", s => s.AddDimm("dimm1", 2));
+        twin.Reset();
+        twin.Sense(Drcs.Lmb(8)).Value.Should().Be(1);
+        twin.Sense(Drcs.Lmb(9)).Value.Should().Be(1);
+        twin.Isolate(Drcs.Lmb(9)).Should().Be(-1);
+        twin.Del("dimm1").Should().Be(HostOutcome.Ok);
+        twin.Release(Drcs.Lmb(8));
+        twin.Release(Drcs.Lmb(9));
+        twin.Sense(Drcs.Lmb(9)).Value.Should().Be(2);
+    }
+
+    [QemuFact]
+    public void Dimm_PartlyReleasedThenReset_CompletesTheRest()
+    {
+        using var twin = PseriesTwin.Start();
+        AddConfiguredDimm(twin);
+        twin.Del("dimm1");
+        twin.Release(Drcs.Lmb(8));
+        twin.Release(Drcs.Lmb(9));
+        twin.Reset();
+        foreach (uint lmb in Lmbs)
+        {
+            twin.Sense(lmb).Value.Should().Be(2);
+        }
+    }
+
     private static void AddConfiguredDimm(PseriesTwin twin)
     {
         twin.Step("add dimm1 (4 LMBs)", s => s.AddDimm("dimm1", 4));

@@ -171,4 +171,21 @@ public sealed class PciTests
         twin.Sense(f1).Value.Should().Be(0);
         twin.Sense(f0).Value.Should().Be(1);
     }
+
+    [QemuFact]
+    public void PciDevice_ResetWithoutPendingUnplug_ConfiguresItAndIsolateKeepsIt()
+    {
+        using var twin = PseriesTwin.Start();
+        uint slot4 = Drcs.PciSlot(4);
+        twin.Step("device_add pt1", s => s.AddPci("pt1", 4));
+        twin.Reset();
+        twin.CheckException().Status.Should().Be(1);
+        twin.Configure(slot4).Should().Be("2,3x13,0");
+        twin.Step("isolate", s => s.SetIndicator(PseriesTwin.Isolation, slot4, 0), slowEvents: true).Should().Be(0);
+        twin.Sense(slot4).Value.Should().Be(1);
+        twin.Step("configure isolated", s => s.ConfigureConnectorStep(slot4, start: true)).Should().Be(-9003);
+        twin.Unisolate(slot4).Should().Be(0);
+        twin.Configure(slot4).Should().Be("2,3x13,0");
+        twin.Settle();
+    }
 }

@@ -38,6 +38,9 @@ public interface IPseries
 
     ExceptionLog CheckException(uint mask);
 
+    /// <summary>check-exception with a buffer of <paramref name="length"/> bytes (too small for a hotplug log when under 116).</summary>
+    ExceptionLog CheckException(uint mask, int length);
+
     /// <summary>Device notifications since the last call; waits (bounded) until at least <paramref name="expected"/> arrived.</summary>
     IReadOnlyList<DeviceEvent> TakeDeviceEvents(int expected, TimeSpan settle);
 }

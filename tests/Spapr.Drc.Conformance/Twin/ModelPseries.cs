@@ -151,10 +151,12 @@ internal sealed class ModelPseries : IPseries, IDisposable
         return (int)Registry.Rtas.ConfigureConnector(_workArea);
     }
 
-    public ExceptionLog CheckException(uint mask)
+    public ExceptionLog CheckException(uint mask) => CheckException(mask, 2048);
+
+    public ExceptionLog CheckException(uint mask, int length)
     {
         var buffer = new byte[2048];
-        int rc = (int)Registry.Rtas.CheckException(mask, buffer, out _);
+        int rc = (int)Registry.Rtas.CheckException(mask, buffer.AsSpan(0, length), out _);
         return ExceptionLog.Parse(rc, buffer);
     }
 
