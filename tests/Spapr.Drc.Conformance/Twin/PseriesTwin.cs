@@ -89,7 +89,7 @@ internal sealed class PseriesTwin : IDisposable
 
     public int Usable(uint index) => Step($"allocate usable {Hex(index)}", s => s.SetIndicator(Allocation, index, 1));
 
-    public int Unusable(uint index) => Step($"allocate unusable {Hex(index)}", s => s.SetIndicator(Allocation, index, 0), slowEvents: false);
+    public int Unusable(uint index) => Step($"allocate unusable {Hex(index)}", s => s.SetIndicator(Allocation, index, 0));
 
     public SensorReading Sense(uint index) => Step($"entity-sense {Hex(index)}", s => s.GetSensorState(EntitySense, index));
 
