@@ -126,6 +126,12 @@ internal sealed class QemuPseries : IPseries, IDisposable
 
     public uint[] GetSensorStateCells(uint[] args, int nret) => Rtas("get-sensor-state", args, nret);
 
+    public uint EventBufferAddress => (uint)EventBuffer;
+
+    public uint[] CheckExceptionCells(uint[] args, int nret) => Rtas("check-exception", args, nret);
+
+    public uint[] EventScanCells(uint[] args, int nret) => Rtas("event-scan", args, nret);
+
     public int ConfigureConnectorStep(uint index, bool start)
     {
         if (start)

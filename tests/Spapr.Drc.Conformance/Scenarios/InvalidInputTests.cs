@@ -207,4 +207,18 @@ public sealed class InvalidInputTests
         library.Status.Should().Be(-3);
         twin.Model.CheckException(PseriesTwin.AllClasses).Masked.Should().Be(qemu.Masked);
     }
+
+    [QemuFact]
+    public void CheckExceptionAndEventScan_CellForms_Agree()
+    {
+        using var twin = PseriesTwin.Start();
+        twin.Step("device_add core1", s => s.AddCore("core1", 1));
+        twin.Step("device_add core2", s => s.AddCore("core2", 2));
+        twin.Step("event-scan", s => s.EventScanCells([0xFFFF_FFFF, 0, s.EventBufferAddress, 2048], 1)).Should().Equal(1u);
+        twin.Step("check-exception 5 args", s => s.CheckExceptionCells([0, 0, 0xFFFF_FFFF, 0, s.EventBufferAddress], 1)).Should().Equal(0xFFFF_FFFDu);
+        twin.Step("check-exception nret 2", s => s.CheckExceptionCells([0, 0, 0xFFFF_FFFF, 0, s.EventBufferAddress, 2048], 2));
+        twin.Step("check-exception 7 args", s => s.CheckExceptionCells([0, 0, 0xFFFF_FFFF, 0, s.EventBufferAddress, 2048, 0], 1)).Should().Equal(0u);
+        twin.Step("check-exception 6 args", s => s.CheckExceptionCells([0, 0, 0xFFFF_FFFF, 0, s.EventBufferAddress, 2048], 1));
+        twin.CheckException().Status.Should().Be(1);
+    }
 }

@@ -12,7 +12,7 @@ public sealed class MemoryTests
     public void Dimm_LinuxAddThenRemove_CompletesWithLastLmb()
     {
         using var twin = PseriesTwin.Start();
-        twin.Step("add dimm1 (4 LMBs)", s => s.AddDimm("dimm1", 4)).Should().Be((HostOutcome.Ok, Drcs.Lmb(8)));
+        twin.AddDimm("dimm1", 4).Should().Be((HostOutcome.Ok, Drcs.Lmb(8)));
         var add = twin.DrainEvents().Should().ContainSingle().Subject;
         (add.Type, add.Action, add.Identifier, add.Count).Should().Be(((byte)2, (byte)1, (byte)3, 4u));
         foreach (uint lmb in Lmbs)
@@ -75,7 +75,7 @@ public sealed class MemoryTests
     public void Dimm_UnplugNeverAcquired_CompletesAtOnceAndQueuesRemove()
     {
         using var twin = PseriesTwin.Start();
-        twin.Step("add dimm1 (2 LMBs)", s => s.AddDimm("dimm1", 2));
+        twin.AddDimm("dimm1", 2);
         twin.DrainEvents();
         twin.Del("dimm1").Should().Be(HostOutcome.Ok);
         var remove = twin.DrainEvents().Should().ContainSingle().Subject;
@@ -104,16 +104,16 @@ public sealed class MemoryTests
         twin.Del("dimm0").Should().Be(HostOutcome.Ok);
         twin.Release(Drcs.Lmb(8));
         twin.Release(Drcs.Lmb(9));
-        twin.Step("add dimm1 into the freed LMBs", s => s.AddDimm("dimm1", 2)).Should().Be((HostOutcome.Ok, Drcs.Lmb(8)));
+        twin.AddDimm("dimm1", 2).Should().Be((HostOutcome.Ok, Drcs.Lmb(8)));
     }
 
     [QemuFact]
     public void Dimm_SecondDimm_TakesTheNextLmbs()
     {
         using var twin = PseriesTwin.Start();
-        twin.Step("add dimm1", s => s.AddDimm("dimm1", 2)).Should().Be((HostOutcome.Ok, Drcs.Lmb(8)));
-        twin.Step("add dimm2", s => s.AddDimm("dimm2", 3)).Should().Be((HostOutcome.Ok, Drcs.Lmb(10)));
-        twin.Step("add dimm1 again", s => s.AddDimm("dimm1", 1)).Outcome.Should().Be(HostOutcome.Refused);
+        twin.AddDimm("dimm1", 2).Should().Be((HostOutcome.Ok, Drcs.Lmb(8)));
+        twin.AddDimm("dimm2", 3).Should().Be((HostOutcome.Ok, Drcs.Lmb(10)));
+        twin.AddDimm("dimm1", 1).Outcome.Should().Be(HostOutcome.Refused);
         twin.DrainEvents().Select(e => e.Count).Should().Equal(2u, 3u);
     }
 
@@ -121,7 +121,7 @@ public sealed class MemoryTests
     public void Dimm_ResetWithoutPendingUnplug_ConfiguresEveryLmb()
     {
         using var twin = PseriesTwin.Start();
-        twin.Step("add dimm1 (2 LMBs)", s => s.AddDimm("dimm1", 2));
+        twin.AddDimm("dimm1", 2);
         twin.Reset();
         twin.Sense(Drcs.Lmb(8)).Value.Should().Be(1);
         twin.Sense(Drcs.Lmb(9)).Value.Should().Be(1);
@@ -149,7 +149,7 @@ public sealed class MemoryTests
 
     private static void AddConfiguredDimm(PseriesTwin twin)
     {
-        twin.Step("add dimm1 (4 LMBs)", s => s.AddDimm("dimm1", 4));
+        twin.AddDimm("dimm1", 4);
         foreach (uint lmb in Lmbs)
         {
             twin.Acquire(lmb);

@@ -76,7 +76,7 @@ public sealed class RandomWalkTests
                 // Only the three walked LMBs are used, so a DIMM that does not fit there is not added.
                 if (FreeRun(twin.Model.Registry) >= lmbs)
                 {
-                    twin.Step($"add {id} ({lmbs} LMBs)", s => s.AddDimm(id, lmbs));
+                    twin.AddDimm(id, lmbs);
                 }
 
                 return true;

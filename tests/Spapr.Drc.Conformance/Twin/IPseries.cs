@@ -33,6 +33,15 @@ public interface IPseries
     /// <summary>get-sensor-state with arbitrary cell counts; the return cells start poisoned with 0xA5A5A5A5.</summary>
     uint[] GetSensorStateCells(uint[] args, int nret);
 
+    /// <summary>check-exception with arbitrary cells; cells 4 and 5 should name the event buffer and its length.</summary>
+    uint[] CheckExceptionCells(uint[] args, int nret);
+
+    /// <summary>event-scan with arbitrary cells.</summary>
+    uint[] EventScanCells(uint[] args, int nret);
+
+    /// <summary>The guest-physical address of the event buffer check-exception cells should name.</summary>
+    uint EventBufferAddress { get; }
+
     /// <summary>One ibm,configure-connector call; <paramref name="start"/> clears the work area and writes the index.</summary>
     int ConfigureConnectorStep(uint index, bool start);
 

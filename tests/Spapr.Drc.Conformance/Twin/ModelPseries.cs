@@ -67,6 +67,12 @@ internal sealed class ModelPseries : IPseries, IDisposable
 
     public DrcRegistry Registry { get; }
 
+    /// <summary>
+    /// Where the next hot-added DIMM goes: address placement is the emulator's business, not the library's, so the
+    /// twin copies QEMU's choice here; null for first fit.
+    /// </summary>
+    public uint? NextDimmFirstLmb { get; set; }
+
     public FakeTimeProvider Clock { get; }
 
     public HostOutcome AddCore(string id, int coreId) => AddCore(id, coreId, PlugMode.Hot);
@@ -140,6 +146,22 @@ internal sealed class ModelPseries : IPseries, IDisposable
         return rets;
     }
 
+    public uint EventBufferAddress => 0x1000_3000;
+
+    public uint[] CheckExceptionCells(uint[] args, int nret)
+    {
+        var rets = Poisoned(nret);
+        Registry.Rtas.CheckException(args, rets, new byte[2048]);
+        return rets;
+    }
+
+    public uint[] EventScanCells(uint[] args, int nret)
+    {
+        var rets = Poisoned(nret);
+        Registry.Rtas.EventScan(args, rets);
+        return rets;
+    }
+
     public int ConfigureConnectorStep(uint index, bool start)
     {
         if (start)
@@ -206,8 +228,11 @@ internal sealed class ModelPseries : IPseries, IDisposable
             return (HostOutcome.Refused, 0);
         }
 
-        // First fit from the start of the hot-pluggable region, as QEMU places DIMMs.
-        for (uint first = FirstLmbId; first + lmbs <= FirstLmbId + LmbCount; first++)
+        uint? placed = NextDimmFirstLmb is { } p ? new DrcIndex(p).Id : null;
+        NextDimmFirstLmb = null;
+
+        // First fit from the start of the hot-pluggable region unless told where.
+        for (uint first = placed ?? FirstLmbId; first + lmbs <= FirstLmbId + LmbCount; first++)
         {
             bool free = true;
             for (uint i = 0; i < lmbs && free; i++)

@@ -79,6 +79,32 @@ internal sealed class PseriesTwin : IDisposable
         return true;
     }, slowEvents);
 
+    /// <summary>Hot-adds a DIMM on both; the library's copy goes where QEMU put it (placement is the emulator's choice).</summary>
+    public (HostOutcome Outcome, uint FirstLmb) AddDimm(string id, int lmbs)
+    {
+        (HostOutcome Outcome, uint FirstLmb) placed;
+        try
+        {
+            placed = Qemu.AddDimm(id, lmbs);
+        }
+        catch (QemuException ex)
+        {
+            throw Fail($"add {id}", $"QEMU failed: {ex.Message}");
+        }
+
+        Model.NextDimmFirstLmb = placed.Outcome == HostOutcome.Ok ? placed.FirstLmb : null;
+        var expected = Model.AddDimm(id, lmbs);
+        Steps++;
+        _transcript.Add($"{Steps,4} add {id} ({lmbs} LMBs): {expected}");
+        if (expected != placed)
+        {
+            throw Fail($"add {id}", $"library {expected} but QEMU {placed}");
+        }
+
+        CompareEvents($"add {id}", TimeSpan.Zero);
+        return expected;
+    }
+
     /// <summary>Waits for late notifications (PCI removal completes after an RCU grace period) and compares them.</summary>
     public void Settle() => CompareEvents("settle", TimeSpan.FromMilliseconds(250));
 
