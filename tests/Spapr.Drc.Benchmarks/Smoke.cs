@@ -53,6 +53,11 @@ internal static class Smoke
             Creation(Report);
         }
 
+        if (Selected("snapshot"))
+        {
+            Snapshot(Report);
+        }
+
         int missed = results.Count(r => !r.Ok);
         Console.Error.WriteLine($"smoke: {results.Count - missed}/{results.Count} ok in {total.Elapsed.TotalSeconds:0.0} s");
         return missed == 0 ? 0 : 1;
@@ -117,6 +122,19 @@ internal static class Smoke
             report(new($"timeouts.{clock}.128k_vs_16k_timer_per_request", "cpu ms", msPerRequestLarge[0], msPerRequest[0], null));
             report(new($"timeouts.{clock}.128k_timer_per_request_vs_no_timeout", "cpu ms", msPerRequestLarge[0], msLarge[0], null));
         }
+    }
+
+    private static void Snapshot(Action<SmokeResult> report)
+    {
+        var bench = new SnapshotBenchmarks();
+        bench.Setup();
+        var save = Measure.NanosecondsPerOp(() => (int)bench.Save(), bench.WriteRecords, SnapshotBenchmarks.Connectors, rounds: 7, callsPerRound: 10);
+        report(new("snapshot.save_100k_vs_binaryprimitives", "ns/connector", save.Value, save.Baseline, 3));
+        var load = Measure.NanosecondsPerOp(bench.Load, () => (int)bench.ReadRecords(), SnapshotBenchmarks.Connectors, rounds: 7, callsPerRound: 10);
+        report(new("snapshot.load_100k_vs_binaryprimitives", "ns/connector", load.Value, load.Baseline, 3));
+        // A save allocates a fixed few objects, nothing per connector: under 0.01 B per connector is that.
+        report(new("snapshot.save.allocated_per_connector", "B", Measure.AllocatedBytesPerCall(() => bench.Save(), 20) / SnapshotBenchmarks.Connectors, null, 0.01, "value"));
+        bench.Dispose();
     }
 
     private static void Creation(Action<SmokeResult> report)
