@@ -570,6 +570,7 @@ internal sealed class ReferenceModel
             }
         }
 
+        Count("Terminal");
         Count(outcome switch
         {
             UnplugOutcome.Completed => "Completed",
