@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Reflection;
+using Spapr.Drc.Sim.Pictures;
 using Spapr.Drc.Sim.Runner;
 
 namespace Spapr.Drc.Sim;
@@ -54,11 +55,23 @@ internal static class DrcsimCli
             Arity = ArgumentArity.OneOrMore,
         };
         var run = new Command("run", "Replay scenario files against a fresh registry on a virtual clock.") { files, jsonOption };
+        var timelineOption = new Option<string?>("--timeline")
+        {
+            Description = "Write a picture of the run instead of the text timeline: svg (swim lanes on virtual time). One file only.",
+        };
+        timelineOption.AcceptOnlyFromAmong("svg");
+        run.Options.Add(timelineOption);
         run.SetAction(parse =>
         {
+            var paths = parse.GetValue(files) ?? [];
+            if (parse.GetValue(timelineOption) is not null)
+            {
+                return RunTimelineSvg(paths, output, error);
+            }
+
             var runner = new ScenarioRunner(output, error, parse.GetValue(jsonOption), color && !parse.GetValue(jsonOption));
             int exit = 0;
-            foreach (var file in parse.GetValue(files) ?? [])
+            foreach (var file in paths)
             {
                 exit = Math.Max(exit, runner.RunFile(file));
             }
@@ -85,10 +98,31 @@ internal static class DrcsimCli
             return exit;
         });
 
+        var classOption = new Option<string>("--class")
+        {
+            Description = "The connector class: logical (CPU, PHB, LMB, PMEM) or physical (PCI).",
+            DefaultValueFactory = _ => "logical",
+        };
+        classOption.AcceptOnlyFromAmong("logical", "physical");
+        var formatOption = new Option<string>("--format")
+        {
+            Description = "mermaid (GitHub renders it in Markdown) or dot (Graphviz).",
+            DefaultValueFactory = _ => "mermaid",
+        };
+        formatOption.AcceptOnlyFromAmong("mermaid", "dot");
+        var diagram = new Command("diagram", "Print a connector class's state machine, generated from the library's transition table.") { classOption, formatOption };
+        diagram.SetAction(parse =>
+        {
+            var drcClass = parse.GetValue(classOption) == "physical" ? DrcClass.Physical : DrcClass.Logical;
+            output.Write(parse.GetValue(formatOption) == "dot" ? StateDiagram.Dot(drcClass) : StateDiagram.Mermaid(drcClass));
+            return 0;
+        });
+
         var root = new RootCommand("drcsim: replay pSeries (PAPR) DRC hotplug scenarios against Spapr.Drc on a virtual clock.")
         {
             run,
             demo,
+            diagram,
         };
 
         // The default prints the entry assembly's version, which is the test host's when tests run drcsim in-process.
@@ -98,6 +132,26 @@ internal static class DrcsimCli
         }
 
         return root;
+    }
+
+    /// <summary>Runs one scenario quietly and writes its swim-lane SVG; the run's messages still go to stderr.</summary>
+    internal static int RunTimelineSvg(IReadOnlyList<string> paths, TextWriter output, TextWriter error)
+    {
+        if (paths.Count != 1)
+        {
+            error.WriteLine("drcsim: --timeline svg draws one scenario: give exactly one file.");
+            return ScenarioRunner.ExitMalformed;
+        }
+
+        var runner = new ScenarioRunner(TextWriter.Null, error);
+        int exit = runner.RunFile(paths[0]);
+        if (runner.Recording is { } recording && exit != ScenarioRunner.ExitMalformed)
+        {
+            TimelineSvg.Write(recording, Path.GetFileName(paths[0]), output);
+            output.WriteLine();
+        }
+
+        return exit;
     }
 
     private sealed class PrintVersionAction(TextWriter output) : SynchronousCommandLineAction

@@ -798,6 +798,12 @@ internal sealed class ScenarioRunner
             _ => "timed-out",
         };
         _recording.Notifications.Add(new NotificationRecord(now, machine.Number, kind, e.Index, e.Name));
+        if (_states.TryGetValue(e.Index.Value, out var state))
+        {
+            // A connector with an unplug story gets a lane even when its state never changed (a cancel, a rejection).
+            _ = _recording.Lane(machine.Number, e.Index, e.Name, _createdAt.GetValueOrDefault(e.Index.Value), state);
+        }
+
         _pending.Add(new NotificationInfo(now, kind, e.Index, e.Name, text, w =>
         {
             w.WriteString("outcome", outcome);
