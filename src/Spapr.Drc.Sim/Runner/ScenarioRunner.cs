@@ -135,15 +135,20 @@ internal sealed class ScenarioRunner
     {
         FinishMachine();
         var machine = new SimMachine(number, options);
-        machine.Registry.UnplugCompleted += (_, e) => OnUnplug(machine, e.Outcome == UnplugOutcome.CompletedByReset ? "unplug-completed" : "unplug-completed", e);
-        machine.Registry.UnplugTimedOut += (_, e) => OnUnplug(machine, "unplug-timed-out", e);
-        machine.Registry.UnplugRejectedByGuest += (_, e) => OnUnplug(machine, "unplug-rejected-by-guest", e);
-        machine.Registry.UnplugCancelled += (_, e) => OnUnplug(machine, "unplug-cancelled", e);
-        machine.Registry.HotplugEventQueued += (_, e) => OnHotplugEvent(machine, e.Event);
+        Subscribe(machine, machine.Registry);
         _machine = machine;
         _states.Clear();
         _createdAt.Clear();
         _openWindows.Clear();
+    }
+
+    private void Subscribe(SimMachine machine, DrcRegistry registry)
+    {
+        registry.UnplugCompleted += (_, e) => OnUnplug(machine, "unplug-completed", e);
+        registry.UnplugTimedOut += (_, e) => OnUnplug(machine, "unplug-timed-out", e);
+        registry.UnplugRejectedByGuest += (_, e) => OnUnplug(machine, "unplug-rejected-by-guest", e);
+        registry.UnplugCancelled += (_, e) => OnUnplug(machine, "unplug-cancelled", e);
+        registry.HotplugEventQueued += (_, e) => OnHotplugEvent(machine, e.Event);
     }
 
     private void FinishMachine()
