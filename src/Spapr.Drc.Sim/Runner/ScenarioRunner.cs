@@ -28,6 +28,7 @@ internal sealed class ScenarioRunner
     private readonly Dictionary<long, TimeoutWindowRecord> _openWindows = [];
     private RunRecording _recording = new();
     private SimMachine? _machine;
+    private ScenarioStep? _current;
 
     public ScenarioRunner(TextWriter output, TextWriter error, bool json = false, bool color = false)
     {
@@ -179,6 +180,7 @@ internal sealed class ScenarioRunner
         }
 
         machine.Used = true;
+        _current = step;
         var outcome = new StepOutcome(step, machine.Clock.ElapsedMs);
         switch (step)
         {
@@ -198,6 +200,7 @@ internal sealed class ScenarioRunner
         }
 
         Observe(outcome);
+        _current = null;
         return outcome;
     }
 
@@ -780,6 +783,7 @@ internal sealed class ScenarioRunner
         long now = machine.Clock.ElapsedMs;
         string text = e.Outcome switch
         {
+            UnplugOutcome.Completed when _current is UnplugStep => $"{e.Device} released at once: the guest never took it",
             UnplugOutcome.Completed => $"{e.Device} released by the guest",
             UnplugOutcome.CompletedByReset => $"{e.Device} released by the reset",
             UnplugOutcome.RejectedByGuest => $"the guest refused to release {e.Device}; the request is rolled back",
