@@ -34,9 +34,9 @@ public sealed class BuiltInScenarioTests
     }
 
     [Fact]
-    public void Names_Embedded_AreTheFourStoriesOfIssue6()
+    public void Names_Embedded_AreTheStoriesOfIssue6AndMigration()
     {
-        BuiltInScenarios.Names.Should().Equal("01-seed-story.drc", "02-memory-rejected.drc", "03-pci-reset.drc", "04-timeout-policies.drc");
+        BuiltInScenarios.Names.Should().Equal("01-seed-story.drc", "02-memory-rejected.drc", "03-pci-reset.drc", "04-timeout-policies.drc", "05-migration.drc");
     }
 
     [Fact]

@@ -40,6 +40,8 @@ public sealed partial class JsonOutputTests
         check-exception 0x10000000
         unplug cpu 0
         unplug cpu 3
+        save
+        load
         """;
 
     private static readonly string[] CommandVerbs =
@@ -47,7 +49,7 @@ public sealed partial class JsonOutputTests
         "machine", "connector", "connector", "connector", "plug", "plug", "check-exception", "guest add",
         "rtas get-sensor-state", "rtas set-indicator", "rtas configure-connector", "unplug", "pause", "advance", "resume",
         "advance", "unplug", "cancel", "plug", "unplug", "guest reject", "plug", "unplug", "negotiate", "guest remove",
-        "show", "show", "reset", "check-exception", "unplug", "unplug",
+        "show", "show", "reset", "check-exception", "unplug", "unplug", "save", "load",
     ];
 
     private static List<JsonElement> Objects()
@@ -213,6 +215,18 @@ public sealed partial class JsonOutputTests
         connectors[5].GetProperty("state").GetInt32().Should().Be(4);
         connectors[5].GetProperty("unplug_requested").GetBoolean().Should().BeFalse("the guest rejected it");
         nic.GetProperty("device").ValueKind.Should().Be(JsonValueKind.Null, "the hot-plugged PCI device the guest never took was released at once");
+    }
+
+    [Fact]
+    public void Json_SaveAndLoad_ReportTheSnapshotSize()
+    {
+        var save = CommandAt(32);
+        var load = CommandAt(33);
+
+        save.GetProperty("ok").GetBoolean().Should().BeTrue();
+        save.GetProperty("bytes").GetInt32().Should().BePositive();
+        load.GetProperty("ok").GetBoolean().Should().BeTrue();
+        load.GetProperty("bytes").GetInt32().Should().Be(save.GetProperty("bytes").GetInt32());
     }
 
     [Fact]
