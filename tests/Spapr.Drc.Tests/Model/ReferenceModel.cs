@@ -140,11 +140,12 @@ internal sealed class ReferenceModel
 
             if (existing.TimedOut || c.Type == DrcType.Cpu)
             {
+                // A retry keeps the request's own timeout (perhaps an override) unless the new call gives one.
                 existing.TimedOut = false;
-                existing.Timeout = timeout;
+                existing.Timeout = timeoutOverride ?? existing.Timeout;
                 QueueRemove(c, [existing]);
                 Arm(existing);
-                return (UnplugRequestStatus.Retried, timeout);
+                return (UnplugRequestStatus.Retried, existing.Timeout);
             }
 
             return (UnplugRequestStatus.AlreadyPending, Timeout.InfiniteTimeSpan);
