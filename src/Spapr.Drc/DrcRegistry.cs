@@ -908,50 +908,73 @@ public sealed partial class DrcRegistry : IDisposable
         var timeout = timeoutOverride ?? _options.GetUnplugTimeout(drc.Type);
 
         var now = TimeProvider.GetUtcNow();
-        var created = new List<UnplugRequest>();
+
+        // The common case (one device, e.g. one LMB) makes one request; only a PCI function 0 makes a list.
+        UnplugRequest first;
+        List<UnplugRequest>? slot = null;
         if (drc.Type == DrcType.Pci && (drc.Id & 7) == 0)
         {
             // Function 0 takes the whole slot along: one request per present function.
+            slot = [];
             foreach (var function in SlotFunctions(drc))
             {
                 if (function.Attachment is not null && function.Request is null)
                 {
-                    created.Add(NewRequest(function, [function], function.Attachment.Device, now, timeout));
+                    slot.Add(NewRequest(function, [function], function.Attachment.Device, now, timeout));
                 }
             }
+
+            first = slot[0];
         }
         else if (drc.Attachment.Group is { } group)
         {
-            var members = group.Members.Where(m => ReferenceEquals(m.Attachment?.Group, group)).ToList();
-            created.Add(NewRequest(members[0], members, group.Device, now, timeout));
+            var members = new List<SpaprDrc>(group.Members.Length);
+            foreach (var m in group.Members)
+            {
+                if (ReferenceEquals(m.Attachment?.Group, group))
+                {
+                    members.Add(m);
+                }
+            }
+
+            first = NewRequest(members[0], members, group.Device, now, timeout);
         }
         else
         {
-            created.Add(NewRequest(drc, [drc], drc.Attachment.Device, now, timeout));
+            first = NewRequest(drc, [drc], drc.Attachment.Device, now, timeout);
         }
 
         // Connectors the guest never took are released at once.
-        foreach (var request in created)
+        bool allDone;
+        if (slot is null)
         {
-            foreach (var member in request.Remaining.ToArray())
-            {
-                if (member.State == DrcTypeInfo.EmptyStateOf(member.Class))
-                {
-                    Release(member, UnplugOutcome.Completed);
-                }
-            }
+            ReleaseUntaken(first);
+            QueueRemoveEvents(drc, first);
+            allDone = first.Ended;
+            Arm(first, now);
         }
-
-        QueueRemoveEvents(drc, created);
-        bool allDone = created.TrueForAll(r => r.Ended);
-        foreach (var request in created)
+        else
         {
-            Arm(request, now);
+            foreach (var request in slot)
+            {
+                ReleaseUntaken(request);
+            }
+
+            QueueRemoveEvents(drc, first);
+            allDone = slot.TrueForAll(r => r.Ended);
+            foreach (var request in slot)
+            {
+                Arm(request, now);
+            }
         }
 
         var status = allDone ? UnplugRequestStatus.CompletedImmediately : UnplugRequestStatus.Requested;
         _metrics.RequestAccepted(status);
-        Log.UnplugRequested(_logger, drc.Index, drc.Name, created[0].Device, status, timeout);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            Log.UnplugRequested(_logger, drc.Index, drc.Name, first.Device, status, timeout);
+        }
+
         return allDone
             ? new UnplugRequestResult(status, index, null, $"{drc.Name} ({index}) was released at once: the guest never took the device.")
             : new UnplugRequestResult(status, index, timeout, timeout == Timeout.InfiniteTimeSpan
@@ -988,7 +1011,7 @@ public sealed partial class DrcRegistry : IDisposable
                 request.Timeout = timeout;
             }
 
-            QueueRemoveEvents(drc, retried);
+            QueueRemoveEvents(drc, existing);
             foreach (var request in retried)
             {
                 Arm(request, now);
@@ -1027,7 +1050,31 @@ public sealed partial class DrcRegistry : IDisposable
         _timers.Schedule(request);
     }
 
-    private void QueueRemoveEvents(SpaprDrc drc, List<UnplugRequest> requests)
+    /// <summary>Connectors the guest never took are released at once.</summary>
+    private void ReleaseUntaken(UnplugRequest request)
+    {
+        // Release edits Remaining, so walk a copy, but copy only when something is to be released.
+        var remaining = request.Remaining;
+        for (int i = 0; i < remaining.Count; i++)
+        {
+            if (remaining[i].State == DrcTypeInfo.EmptyStateOf(remaining[i].Class))
+            {
+                foreach (var member in remaining.ToArray())
+                {
+                    if (member.State == DrcTypeInfo.EmptyStateOf(member.Class))
+                    {
+                        Release(member, UnplugOutcome.Completed);
+                    }
+                }
+
+                return;
+            }
+        }
+    }
+
+    /// <param name="drc">The connector the request named.</param>
+    /// <param name="first">The request of <paramref name="drc"/> (for a slot, the first one); an LMB device's Remove event covers its connectors.</param>
+    private void QueueRemoveEvents(SpaprDrc drc, UnplugRequest first)
     {
         switch (drc.Type)
         {
@@ -1049,8 +1096,7 @@ public sealed partial class DrcRegistry : IDisposable
 
                 break;
             case DrcType.Lmb:
-                var request = requests[0];
-                QueueEvent(HotplugType.Memory, HotplugAction.Remove, HotplugIdentifier.DrcCountIndexed, request.AllConnectors[0], (uint)request.AllConnectors.Length);
+                QueueEvent(HotplugType.Memory, HotplugAction.Remove, HotplugIdentifier.DrcCountIndexed, first.AllConnectors[0], (uint)first.AllConnectors.Length);
                 break;
             default:
                 QueueEvent(HotplugTypeOf(drc.Type), HotplugAction.Remove, HotplugIdentifier.DrcIndex, drc.Index, 1);
@@ -1068,7 +1114,10 @@ public sealed partial class DrcRegistry : IDisposable
         drc.Cursor = 0;
         if (attachment is not null)
         {
-            Log.Released(_logger, drc.Index, drc.Name, attachment.Device, outcome);
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                Log.Released(_logger, drc.Index, drc.Name, attachment.Device, outcome);
+            }
         }
 
         if (request is not null)
@@ -1134,7 +1183,11 @@ public sealed partial class DrcRegistry : IDisposable
 
     private void OnUnplugTimeout(UnplugRequest request)
     {
-        Log.UnplugTimedOut(_logger, request.Primary.Index, request.Primary.Name, request.Device, request.Timeout, _options.TimeoutPolicy);
+        if (_logger.IsEnabled(LogLevel.Warning))
+        {
+            Log.UnplugTimedOut(_logger, request.Primary.Index, request.Primary.Name, request.Device, request.Timeout, _options.TimeoutPolicy);
+        }
+
         if (_options.TimeoutPolicy == UnplugTimeoutPolicy.ClearRequest)
         {
             EndRequest(request, UnplugOutcome.TimedOut);
