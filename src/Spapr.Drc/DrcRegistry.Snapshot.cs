@@ -210,6 +210,23 @@ public sealed partial class DrcRegistry
     private long SaveLocked(IBufferWriter<byte> destination)
     {
         var ordered = Ordered();
+
+        // Only the connectors that differ from cold plug are written (all pending ones among them): collect them
+        // in the sizing pass so the writing passes touch only those, not every connector again.
+        var dirty = ArrayPool<SpaprDrc>.Shared.Rent(ordered.Length);
+        try
+        {
+            return SaveLocked(destination, ordered, dirty);
+        }
+        finally
+        {
+            Array.Clear(dirty, 0, ordered.Length);
+            ArrayPool<SpaprDrc>.Shared.Return(dirty);
+        }
+    }
+
+    private long SaveLocked(IBufferWriter<byte> destination, SpaprDrc[] ordered, SpaprDrc[] dirty)
+    {
         var now = TimeProvider.GetUtcNow();
 
         // First pass: sizes, so every section header (and the total in the stream header) is written before its payload.
@@ -228,7 +245,7 @@ public sealed partial class DrcRegistry
 
             if (!IsColdPlugState(drc, attachment))
             {
-                records++;
+                dirty[records++] = drc;
                 if (drc.Cursor != 0)
                 {
                     cursors++;
@@ -272,13 +289,9 @@ public sealed partial class DrcRegistry
         {
             writer.WriteSectionHeader(SnapshotFormat.ConnectorsSection, required: true, connectorsPayload);
             writer.WriteUInt32((uint)records);
-            foreach (var drc in ordered)
+            foreach (var drc in dirty.AsSpan(0, records))
             {
                 var attachment = drc.Attachment;
-                if (IsColdPlugState(drc, attachment))
-                {
-                    continue;
-                }
 
                 int cursor = drc.Cursor;
                 var record = writer.Take(SnapshotFormat.ConnectorRecordSize);
@@ -300,7 +313,7 @@ public sealed partial class DrcRegistry
         {
             writer.WriteSectionHeader(SnapshotFormat.UnplugsSection, required: true, unplugsPayload);
             writer.WriteUInt32((uint)requests);
-            foreach (var drc in ordered)
+            foreach (var drc in dirty.AsSpan(0, records))
             {
                 if (drc.Request is not { } request || !ReferenceEquals(request.Remaining[0], drc))
                 {
