@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Spapr.Drc;
 
@@ -527,7 +528,9 @@ public sealed partial class DrcRegistry
                     throw new DrcSnapshotException($"unplug request {u.Id} lists more connectors than this machine has.", u.Offset);
                 }
 
-                var all = ImmutableArray.CreateBuilder<DrcIndex>((int)allTotal);
+                // Runs are never empty and every connector below is stored or refused, so the array ends full.
+                var all = new DrcIndex[allTotal];
+                int allCount = 0;
                 int pendingSeen = 0;
                 int released = 0;
                 for (int r = 0; r < u.AllRuns; r++)
@@ -543,7 +546,7 @@ public sealed partial class DrcRegistry
                             throw new DrcSnapshotException($"unplug request {u.Id} covers {new DrcIndex(value)}, which does not exist on this machine.", u.Offset);
                         }
 
-                        all.Add(member.Index);
+                        all[allCount++] = member.Index;
                         int at = p.FindConnectorRecord(value);
                         if (at >= 0 && records[at].ClaimedBy == k + 1)
                         {
@@ -580,7 +583,7 @@ public sealed partial class DrcRegistry
 
                 if (group is null)
                 {
-                    if (remaining.Count != 1 || remaining[0] != primary || all.Count != 1 || primary.Attachment?.Group is not null)
+                    if (remaining.Count != 1 || remaining[0] != primary || all.Length != 1 || primary.Attachment?.Group is not null)
                     {
                         throw new DrcSnapshotException($"unplug request {u.Id} spans several connectors, but {primary.Name} ({primary.Index}) is not part of a memory device.", u.Offset);
                     }
@@ -611,7 +614,7 @@ public sealed partial class DrcRegistry
                 u.PrimaryDrc = primary;
                 u.Device = group?.Device ?? primary.Attachment!.Device;
                 u.Remaining = remaining;
-                u.All = all.DrainToImmutable();
+                u.All = ImmutableCollectionsMarshal.AsImmutableArray(all);
             }
 
             if (claims != pendingFlags)
@@ -685,9 +688,8 @@ public sealed partial class DrcRegistry
         for (int k = 0; k < p.UnplugCount; k++)
         {
             ref var u = ref p.Unplugs[k];
-            var request = new UnplugRequest(u.Id, u.PrimaryDrc!, u.Device!, u.Remaining!, new DateTimeOffset(now.UtcTicks - u.AgeTicks, TimeSpan.Zero), TimeSpan.FromTicks(u.TimeoutTicks))
+            var request = new UnplugRequest(u.Id, u.PrimaryDrc!, u.Device!, u.Remaining!, new DateTimeOffset(now.UtcTicks - u.AgeTicks, TimeSpan.Zero), TimeSpan.FromTicks(u.TimeoutTicks), u.All)
             {
-                AllConnectors = u.All,
                 TimedOut = u.TimedOut,
             };
             if (u.TimerRunning)

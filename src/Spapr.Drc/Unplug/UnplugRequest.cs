@@ -7,7 +7,7 @@ namespace Spapr.Drc;
 /// One pending unplug of one device (a memory device's LMBs share one). Mutable, owned by the registry
 /// and changed only under its lock.
 /// </summary>
-internal sealed class UnplugRequest(long id, SpaprDrc primary, object device, List<SpaprDrc> connectors, DateTimeOffset requestedAt, TimeSpan timeout)
+internal sealed class UnplugRequest(long id, SpaprDrc primary, object device, List<SpaprDrc> connectors, DateTimeOffset requestedAt, TimeSpan timeout, ImmutableArray<DrcIndex> allConnectors = default)
 {
     public long Id { get; } = id;
 
@@ -18,7 +18,8 @@ internal sealed class UnplugRequest(long id, SpaprDrc primary, object device, Li
     /// <summary>The connectors still waiting for the guest; the request completes when this is empty.</summary>
     public List<SpaprDrc> Remaining { get; } = connectors;
 
-    public ImmutableArray<DrcIndex> AllConnectors { get; init; } = IndexesOf(connectors);
+    /// <summary>Every connector of the device, in order; a restored request brings its own (some may be released already).</summary>
+    public ImmutableArray<DrcIndex> AllConnectors { get; } = allConnectors.IsDefault ? IndexesOf(connectors) : allConnectors;
 
     public DateTimeOffset RequestedAt { get; } = requestedAt;
 
