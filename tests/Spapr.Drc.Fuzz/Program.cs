@@ -19,11 +19,14 @@ internal static class Program
                 return Replay(target, directory);
             case ["--make-seeds", var name, var directory] when Find(name) is { } target:
                 return MakeSeeds(target, directory);
+            case ["--list"]:
+                Console.WriteLine(string.Join(Environment.NewLine, Targets.Select(t => t.Name)));
+                return 0;
             case [var name] when Find(name) is { } target:
                 Fuzzer.OutOfProcess.Run(stream => target.Run(ReadAll(stream)));
                 return 0;
             default:
-                Console.Error.WriteLine("usage: Spapr.Drc.Fuzz <target> | --replay <target> <dir> | --make-seeds <target> <dir>");
+                Console.Error.WriteLine("usage: Spapr.Drc.Fuzz <target> | --replay <target> <dir> | --make-seeds <target> <dir> | --list");
                 Console.Error.WriteLine("targets: " + string.Join(", ", Targets.Select(t => t.Name)));
                 return 2;
         }
