@@ -14,6 +14,10 @@ internal static class FuzzMachine
 
     public static readonly DateTimeOffset Epoch = new(2024, 3, 15, 14, 7, 9, TimeSpan.Zero);
 
+    /// <summary>The machine a setup byte selects: bit 0 the timeout policy, bit 1 whether the guest negotiated.</summary>
+    public static DrcRegistry Create(FakeTimeProvider clock, byte setup) =>
+        Create(clock, (setup & 1) == 0 ? UnplugTimeoutPolicy.KeepPending : UnplugTimeoutPolicy.ClearRequest, negotiate: (setup & 2) != 0);
+
     public static DrcRegistry Create(FakeTimeProvider clock, UnplugTimeoutPolicy policy, bool negotiate)
     {
         var options = new DrcOptions { TimeoutPolicy = policy, BootCpuId = 0 }

@@ -19,19 +19,25 @@ internal sealed class RtasTarget : IFuzzTarget
 
     public void Run(ReadOnlySpan<byte> input)
     {
-        var reader = new FuzzReader(input);
-        byte setup = reader.Byte();
+        byte setup = input.IsEmpty ? (byte)0 : input[0];
         var clock = new FakeTimeProvider(FuzzMachine.Epoch);
-        using var registry = FuzzMachine.Create(
-            clock,
-            (setup & 1) == 0 ? UnplugTimeoutPolicy.KeepPending : UnplugTimeoutPolicy.ClearRequest,
-            negotiate: (setup & 2) != 0);
+        using var registry = FuzzMachine.Create(clock, setup);
+        Drive(registry, clock, input.IsEmpty ? input : input[1..]);
+    }
+
+    /// <summary>Runs a decoded sequence of calls against a machine (also used to build snapshot seeds).</summary>
+    /// <param name="registry">The machine.</param>
+    /// <param name="clock">Its clock.</param>
+    /// <param name="operations">The encoded calls.</param>
+    public static void Drive(DrcRegistry registry, FakeTimeProvider clock, ReadOnlySpan<byte> operations)
+    {
+        var reader = new FuzzReader(operations);
         var connectors = registry.Connectors;
         var rtas = registry.Rtas;
-        int operations = 0;
+        int calls = 0;
 
         // A bound on the sequence keeps each execution short whatever afl-fuzz feeds.
-        while (!reader.AtEnd && operations++ < 4096)
+        while (!reader.AtEnd && calls++ < 4096)
         {
             byte op = reader.Byte();
             switch (op % OperationCount)
