@@ -11,7 +11,8 @@ internal interface IFuzzTarget
 
     /// <summary>Runs one input.</summary>
     /// <param name="input">The fuzz bytes.</param>
-    void Run(ReadOnlySpan<byte> input);
+    /// <returns>Whether the input was accepted (<see langword="false"/> for a documented refusal).</returns>
+    bool Run(ReadOnlySpan<byte> input);
 
     /// <summary>Valid inputs to seed the corpus with (file name, contents).</summary>
     /// <returns>The seeds.</returns>

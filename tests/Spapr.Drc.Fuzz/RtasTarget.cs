@@ -17,12 +17,13 @@ internal sealed class RtasTarget : IFuzzTarget
 
     public string Name => "rtas";
 
-    public void Run(ReadOnlySpan<byte> input)
+    public bool Run(ReadOnlySpan<byte> input)
     {
         byte setup = input.IsEmpty ? (byte)0 : input[0];
         var clock = new FakeTimeProvider(FuzzMachine.Epoch);
         using var registry = FuzzMachine.Create(clock, setup);
         Drive(registry, clock, input.IsEmpty ? input : input[1..]);
+        return true;
     }
 
     /// <summary>Runs a decoded sequence of calls against a machine (also used to build snapshot seeds).</summary>
