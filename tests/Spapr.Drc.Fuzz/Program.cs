@@ -9,7 +9,7 @@ namespace Spapr.Drc.Fuzz;
 /// </summary>
 internal static class Program
 {
-    private static readonly IFuzzTarget[] Targets = [new RtasTarget(), new SnapshotTarget()];
+    private static readonly IFuzzTarget[] Targets = [new RtasTarget(), new SnapshotTarget(), new ScenarioTarget()];
 
     private static int Main(string[] args)
     {
