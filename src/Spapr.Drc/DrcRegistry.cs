@@ -669,6 +669,13 @@ public sealed partial class DrcRegistry : IDisposable
     {
         // Notifications are raised outside the state lock, in the order they were queued. One thread drains at a
         // time; a thread that finds another draining leaves its items to it, and re-checks after the drainer exits.
+        // A handler that calls back into the registry is already inside the drain loop on this thread (the monitor
+        // is reentrant): draining here would raise later items before the current one reached every handler.
+        if (Monitor.IsEntered(_dispatchSync))
+        {
+            return;
+        }
+
         while (true)
         {
             if (!Monitor.TryEnter(_dispatchSync))
