@@ -12,12 +12,14 @@ public sealed class UnplugConcurrencyTests
         var clock = new PausableTimeProvider(TimeProvider.System);
         using var h = new UnplugHarness(clock: clock);
         var cpus = Enumerable.Range(1, 4).Select(i => h.HotPlug(DrcType.Cpu, (uint)i)).ToArray();
-        var stop = DateTime.UtcNow + TimeSpan.FromMilliseconds(800);
+        // Counted iterations, not a wall-clock window: on a loaded machine the tasks may start late.
+        const int Iterations = 3000;
+        int running = 2;
 
         var host = Task.Run(() =>
         {
             var random = new Random(1);
-            while (DateTime.UtcNow < stop)
+            for (int i = 0; i < Iterations; i++)
             {
                 var cpu = cpus[random.Next(cpus.Length)];
                 if (random.Next(4) == 0)
@@ -29,11 +31,13 @@ public sealed class UnplugConcurrencyTests
                     h.Registry.RequestUnplug(cpu, TimeSpan.FromMilliseconds(random.Next(1, 10)));
                 }
             }
+
+            Interlocked.Decrement(ref running);
         });
         var guest = Task.Run(() =>
         {
             var random = new Random(2);
-            while (DateTime.UtcNow < stop)
+            for (int i = 0; i < Iterations; i++)
             {
                 var cpu = cpus[random.Next(cpus.Length)];
                 switch (random.Next(3))
@@ -56,10 +60,12 @@ public sealed class UnplugConcurrencyTests
                         break;
                 }
             }
+
+            Interlocked.Decrement(ref running);
         });
         var monitor = Task.Run(() =>
         {
-            while (DateTime.UtcNow < stop)
+            while (Volatile.Read(ref running) > 0)
             {
                 clock.Pause();
                 Thread.Sleep(1);
