@@ -964,10 +964,22 @@ public sealed partial class DrcRegistry : IDisposable
         if (existing.TimedOut || drc.Type == DrcType.Cpu)
         {
             // Retry: after a KeepPending timeout (any type), or the upstream CPU re-send when there is no timeout.
-            existing.TimedOut = false;
-            existing.Timeout = timeout;
-            QueueRemoveEvents(drc, [existing]);
-            Arm(existing, now);
+            // Function 0 stands for its slot: the Remove events go out for every function, so every timed-out
+            // request of the slot is re-armed with it.
+            var retried = drc.Type == DrcType.Pci && (drc.Id & 7) == 0
+                ? SlotFunctions(drc).Select(f => f.Request).OfType<UnplugRequest>().Where(r => r == existing || r.TimedOut).Distinct().ToList()
+                : [existing];
+            foreach (var request in retried)
+            {
+                request.TimedOut = false;
+                request.Timeout = timeout;
+            }
+
+            QueueRemoveEvents(drc, retried);
+            foreach (var request in retried)
+            {
+                Arm(request, now);
+            }
             _metrics.RequestAccepted(UnplugRequestStatus.Retried);
             Log.UnplugRequested(_logger, drc.Index, drc.Name, existing.Device, UnplugRequestStatus.Retried, timeout);
             return new UnplugRequestResult(UnplugRequestStatus.Retried, drc.Index, timeout,
