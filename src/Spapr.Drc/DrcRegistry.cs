@@ -888,11 +888,13 @@ public sealed partial class DrcRegistry : IDisposable
             return new UnplugRequestResult(UnplugRequestStatus.NotAllowed, index, null, "Boot CPU core may not be unplugged.");
         }
 
-        var timeout = timeoutOverride ?? _options.GetUnplugTimeout(drc.Type);
         if (drc.Request is { } existing)
         {
-            return RepeatRequest(drc, existing, timeout);
+            // A retry keeps the request's own timeout (perhaps an override) unless this call gives another.
+            return RepeatRequest(drc, existing, timeoutOverride ?? existing.Timeout);
         }
+
+        var timeout = timeoutOverride ?? _options.GetUnplugTimeout(drc.Type);
 
         var now = TimeProvider.GetUtcNow();
         var created = new List<UnplugRequest>();
