@@ -364,4 +364,23 @@ public sealed class RequestUnplugTests
         h.Notifications.Select(n => n.Args.RequestId).Distinct().Should().ContainSingle();
         h.Notifications.Select(n => n.Kind).Should().Equal("UnplugTimedOut", "UnplugTimedOut", "UnplugCompleted");
     }
+
+    [Fact]
+    public void Retry_PciFunction0AfterTimeout_RetriesEveryFunctionOfTheSlot()
+    {
+        using var h = new UnplugHarness();
+        var f1 = h.HotPlug(DrcType.Pci, 9, acquire: false);
+        var f0 = h.HotPlug(DrcType.Pci, 8, acquire: false);
+        h.Acquire(f0);
+        h.Acquire(f1);
+        h.Registry.RequestUnplug(f0, TimeSpan.FromSeconds(10));
+        h.Clock.Advance(TimeSpan.FromSeconds(10));
+
+        var retry = h.Registry.RequestUnplug(f0);
+        h.Clock.Advance(TimeSpan.FromSeconds(10));
+
+        retry.Status.Should().Be(UnplugRequestStatus.Retried);
+        h.RemoveEvents().Select(e => e.Index).Should().Equal(f1, f0, f1, f0);
+        h.TimedOut.Select(e => e.Index).Should().BeEquivalentTo(new[] { f0, f1, f0, f1 });
+    }
 }

@@ -152,17 +152,17 @@ public sealed class TimeoutPolicyTests
     }
 
     [Fact]
-    public void Retry_WithoutOverrideAfterTimeoutOfOverriddenRequest_ReArmsWithTheTypeDefault()
+    public void Retry_WithoutOverrideAfterTimeoutOfOverriddenRequest_ReArmsWithTheRequestsTimeout()
     {
         using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        h.Registry.RequestUnplug(cpu, TimeSpan.FromSeconds(60));
-        h.Clock.Advance(TimeSpan.FromSeconds(60));
+        var first = h.HotPlugMemory(16, 4);
+        h.Registry.RequestUnplug(first, TimeSpan.FromSeconds(30));
+        h.Clock.Advance(TimeSpan.FromSeconds(30));
 
-        var retry = h.Registry.RequestUnplug(cpu);
-        h.Clock.Advance(TimeSpan.FromSeconds(15));
+        var retry = h.Registry.RequestUnplug(first);
+        h.Clock.Advance(TimeSpan.FromSeconds(30));
 
-        retry.TimeRemaining.Should().Be(TimeSpan.FromSeconds(15));
+        retry.TimeRemaining.Should().Be(TimeSpan.FromSeconds(30));
         h.TimedOut.Should().HaveCount(2);
     }
 
