@@ -669,6 +669,14 @@ public sealed partial class DrcRegistry : IDisposable
     {
         // Notifications are raised outside the state lock, in the order they were queued. One thread drains at a
         // time; a thread that finds another draining leaves its items to it, and re-checks after the drainer exits.
+        // A handler that calls back into the registry is already inside the drain loop on this thread: draining again
+        // here would hand later notifications to the remaining subscribers before the current one. The outer loop
+        // picks them up once the handler returns.
+        if (Monitor.IsEntered(_dispatchSync))
+        {
+            return;
+        }
+
         while (true)
         {
             if (!Monitor.TryEnter(_dispatchSync))
