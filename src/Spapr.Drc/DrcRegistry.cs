@@ -1008,7 +1008,8 @@ public sealed partial class DrcRegistry : IDisposable
         switch (drc.Type)
         {
             case DrcType.Pci:
-                // One Remove per function still present, 7 down to 0; a non-zero function alone queues nothing.
+                // One Remove per function still present, 7 down to 0, including functions whose own unplug was
+                // already pending (SPEC section 5); a non-zero function alone queues nothing.
                 if ((drc.Id & 7) != 0)
                 {
                     return;
@@ -1016,7 +1017,7 @@ public sealed partial class DrcRegistry : IDisposable
 
                 foreach (var function in SlotFunctions(drc).Reverse())
                 {
-                    if (function.Attachment is not null && requests.Exists(r => r.Remaining.Contains(function)))
+                    if (function.Attachment is not null)
                     {
                         QueueEvent(HotplugType.Pci, HotplugAction.Remove, HotplugIdentifier.DrcIndex, function.Index, 1);
                     }

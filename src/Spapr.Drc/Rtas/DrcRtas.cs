@@ -7,7 +7,7 @@ namespace Spapr.Drc;
 /// The guest's RTAS calls for a machine's connectors (SPEC section 4), obtained from <see cref="DrcRegistry.Rtas"/>.
 /// An emulator maps its RTAS tokens to these methods. Guest input never throws: every bad value is a status code.
 /// </summary>
-public sealed class DrcRtas
+public sealed partial class DrcRtas
 {
     /// <summary>The size of the configure-connector work area: copies are clipped here.</summary>
     public const int WorkAreaSize = 4096;
