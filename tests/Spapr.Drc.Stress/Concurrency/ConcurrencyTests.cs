@@ -14,13 +14,15 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
     private const int GuestThreads = 2;
 
     [Theory]
-    [InlineData(UnplugTimeoutPolicy.KeepPending)]
-    [InlineData(UnplugTimeoutPolicy.ClearRequest)]
-    public void RandomHostAndGuestOperations_RealClockShortTimeouts_NothingLost(UnplugTimeoutPolicy policy)
+    [InlineData(UnplugTimeoutPolicy.KeepPending, false)]
+    [InlineData(UnplugTimeoutPolicy.ClearRequest, false)]
+    [InlineData(UnplugTimeoutPolicy.KeepPending, true)]
+    public void RandomHostAndGuestOperations_RealClockShortTimeouts_NothingLost(UnplugTimeoutPolicy policy, bool pausing)
     {
-        // CI mode: 2 x 10 s = the 20 s budget of this part.
-        var duration = StressMode.Duration(TimeSpan.FromSeconds(10));
-        int seed = StressMode.Seed(policy == UnplugTimeoutPolicy.KeepPending ? 9001 : 9003);
+        // CI mode: 3 x 7 s, about the 20 s budget of this part.
+        var duration = StressMode.Duration(TimeSpan.FromSeconds(7));
+        int seed = StressMode.Seed(policy == UnplugTimeoutPolicy.KeepPending ? 9001 : 9003) + (pausing ? 1 : 0);
+        var pausable = pausing ? new PausableTimeProvider(TimeProvider.System) : null;
         long escapedBefore = EscapedExceptions.Count;
         var logger = new CountingLogger();
         var options = new DrcOptions { TimeoutPolicy = policy }
@@ -28,7 +30,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
             .SetUnplugTimeout(DrcType.Lmb, TimeSpan.FromMilliseconds(20))
             .SetUnplugTimeout(DrcType.Pci, TimeSpan.FromMilliseconds(1))
             .SetUnplugTimeout(DrcType.Phb, Timeout.InfiniteTimeSpan);
-        using var registry = TestMachine.Create(options, TimeProvider.System, logger);
+        using var registry = TestMachine.Create(options, pausable ?? TimeProvider.System, logger);
         TestMachine.Populate(registry);
         using var metrics = new MetricsProbe(registry);
         var ledger = new NotificationLedger(registry);
@@ -59,8 +61,24 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
             Thread.Sleep(1);
         })));
 
+        long pauses = 0;
+        if (pausable is not null)
+        {
+            // The emulator stops and restarts the guest: unplug timers stand still while paused.
+            var pauseRandom = new Random(seed + 200);
+            threads.Add(new Thread(() => Loop(() =>
+            {
+                pausable.Pause();
+                pauses++;
+                Thread.Sleep(pauseRandom.Next(0, 3));
+                pausable.Resume();
+                Thread.Sleep(pauseRandom.Next(0, 5));
+            })));
+        }
+
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
+        pausable?.Resume();
 
         // Quiesce: every timer (at most 20 ms) has had time to fire and its notifications to be raised.
         Thread.Sleep(200);
@@ -120,7 +138,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
 
         long ops = hosts.Sum(h => h.Operations);
         long calls = guests.Sum(g => g.Calls);
-        output.WriteLine($"policy {policy}, seed {seed}, {duration.TotalSeconds:0} s: {ops:N0} host operations, {calls:N0} guest RTAS calls, {invariantChecks:N0} concurrent invariant checks");
+        output.WriteLine($"policy {policy}{(pausing ? $", pausable clock paused {pauses:N0} times" : string.Empty)}, seed {seed}, {duration.TotalSeconds:0} s: {ops:N0} host operations, {calls:N0} guest RTAS calls, {invariantChecks:N0} concurrent invariant checks");
         output.WriteLine($"requests {sentinelId:N0}; notifications {ledger.Total:N0} (completed {ledger.CountOf(UnplugOutcome.Completed):N0}, by reset {ledger.CountOf(UnplugOutcome.CompletedByReset):N0}, rejected {ledger.CountOf(UnplugOutcome.RejectedByGuest):N0}, cancelled {ledger.CountOf(UnplugOutcome.Cancelled):N0}, timed out {ledger.CountOf(UnplugOutcome.TimedOut):N0}); hotplug events {ledger.HotplugEvents:N0}; still pending before the final reset {pending.Count}");
         (ops + calls).Should().BeGreaterThan(1000);
         ledger.CountOf(UnplugOutcome.TimedOut).Should().BePositive("short timeouts must actually fire during the run");

@@ -335,6 +335,90 @@ public sealed class FaultTests(ITestOutputHelper output)
         AssertClockUsable(registry, time, ledger);
     }
 
+    [Fact]
+    public void PausedClock_GuestPaused_TimeoutWaitsGuestTimeAndClockResumes()
+    {
+        var fake = new FakeTimeProvider();
+        var time = new PausableTimeProvider(fake);
+        using var registry = TestMachine.Create(null, time, new CountingLogger());
+        TestMachine.Populate(registry);
+        var ledger = new NotificationLedger(registry);
+        registry.RequestUnplug(Cpu1);
+        registry.RequestUnplug(Cpu2);
+        fake.Advance(TimeSpan.FromSeconds(10));
+
+        time.Pause();
+        fake.Advance(TimeSpan.FromHours(1));
+        ledger.CountOf(UnplugOutcome.TimedOut).Should().Be(0, "no guest time passed while paused");
+        registry[Cpu1].UnplugTimeRemaining.Should().Be(TimeSpan.FromSeconds(5));
+        registry.RequestUnplug(Cpu1).TimeRemaining.Should().Be(TimeSpan.FromSeconds(5));
+
+        // RTAS still works while paused (a vCPU finishing its call), and host operations too.
+        var guest = new GuestSimulator(registry, new Random(3), [Cpu2]);
+        guest.Release(Cpu2);
+        ledger.CountOf(UnplugOutcome.Completed).Should().Be(1);
+        registry.AssertInvariants();
+
+        time.Resume();
+        fake.Advance(TimeSpan.FromSeconds(5) - TimeSpan.FromMilliseconds(1));
+        ledger.CountOf(UnplugOutcome.TimedOut).Should().Be(0);
+        fake.Advance(TimeSpan.FromMilliseconds(1));
+        ledger.CountOf(UnplugOutcome.TimedOut).Should().Be(1);
+        ledger.Violations.Should().BeEmpty();
+        registry.AssertInvariants();
+    }
+
+    [Fact]
+    public void PausedClock_PauseResumeStorm_EveryTimeoutFiresOnceAfterEnoughGuestTime()
+    {
+        var random = new Random(StressMode.Seed(99));
+        var fake = new FakeTimeProvider();
+        var time = new PausableTimeProvider(fake);
+        var options = new DrcOptions().SetUnplugTimeout(DrcType.Lmb, TimeSpan.FromSeconds(30)).SetUnplugTimeout(DrcType.Pci, TimeSpan.FromSeconds(5));
+        using var registry = TestMachine.Create(options, time, new CountingLogger());
+        TestMachine.Populate(registry);
+        var ledger = new NotificationLedger(registry);
+        foreach (var drc in registry.Connectors)
+        {
+            registry.RequestUnplug(drc.Index);
+        }
+
+        var guestTime = TimeSpan.Zero;
+        for (int i = 0; i < 500; i++)
+        {
+            if (random.Next(2) == 0)
+            {
+                time.Pause();
+            }
+            else
+            {
+                time.Resume();
+            }
+
+            var step = TimeSpan.FromMilliseconds(random.Next(1, 500));
+            if (!time.IsPaused)
+            {
+                guestTime += step;
+            }
+
+            fake.Advance(step);
+            registry.AssertInvariants();
+            if (guestTime < TimeSpan.FromSeconds(5))
+            {
+                // 5 s (PCI) is the shortest timeout of this machine.
+                ledger.CountOf(UnplugOutcome.TimedOut).Should().Be(0, $"only {guestTime} of guest time passed");
+            }
+        }
+
+        time.Resume();
+        fake.Advance(TimeSpan.FromMinutes(1));
+        var timed = registry.GetPendingUnplugs().Where(p => registry.GetUnplugTimeout(p.Index.Type!.Value) != Timeout.InfiniteTimeSpan).ToList();
+        timed.Should().NotBeEmpty().And.OnlyContain(p => p.TimedOut && p.Deadline == null);
+        ledger.CountOf(UnplugOutcome.TimedOut).Should().Be(timed.Count);
+        ledger.Violations.Should().BeEmpty();
+        output.WriteLine($"{guestTime} of guest time over {fake.GetUtcNow() - time.GetUtcNow()} paused");
+    }
+
     private static void AssertClockUsable(DrcRegistry registry, FakeTimeProvider time, NotificationLedger ledger)
     {
         long before = ledger.CountOf(UnplugOutcome.TimedOut);
