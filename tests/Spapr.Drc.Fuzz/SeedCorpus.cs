@@ -1,0 +1,20 @@
+namespace Spapr.Drc.Fuzz;
+
+/// <summary>Starting inputs: Linux's acquire and release sequences, event handling and host operations, so AFL starts from valid traffic.</summary>
+internal static class SeedCorpus
+{
+    public static IEnumerable<(string Name, byte[] Bytes)> Inputs()
+    {
+        // Opcodes (first byte % 9): 0/1 configure-connector, 2 check-exception, 3 set-indicator, 4 cell forms,
+        // 5 get-sensor-state, 6 acquire, 7 release, 8 host operation. Index bytes below 224 pick a connector.
+        yield return ("acquire-cpu", [8, 0, 4, 6, 4, 0, 0, 2, 0, 0, 6, 4, 0, 0]);
+        yield return ("hot-plug-and-event", [8, 1, 5, 2, 0, 0, 6, 5, 0, 0, 1, 5, 0, 0, 20]);
+        yield return ("unplug-release", [8, 2, 1, 2, 0, 0, 7, 1, 2, 0, 0, 8, 5, 0, 0, 200]);
+        yield return ("unplug-timeout", [8, 2, 1, 8, 5, 0, 0x06, 0x00, 8, 2, 1, 2, 0, 0]);
+        yield return ("lmb-reject-by-configure", [8, 2, 12, 0, 12, 0, 0, 1, 12, 0, 0, 4]);
+        yield return ("pci-slot", [8, 0, 20, 6, 20, 0, 0, 8, 2, 20, 7, 20, 2, 0, 0]);
+        yield return ("small-work-areas", [0, 3, 170, 0, 10, 0, 5, 230, 5, 1, 12, 250, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        yield return ("cell-forms", [4, 0x0C, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0x4A, 3, 0, 4, 0xFF, 3, 0, 5, 0, 3]);
+        yield return ("negotiate-reset", [8, 6, 0, 8, 0x86, 0, 8, 1, 5, 2, 64, 0, 2, 192, 0x10, 0, 0, 0, 0]);
+    }
+}
