@@ -669,9 +669,8 @@ public sealed partial class DrcRegistry : IDisposable
     {
         // Notifications are raised outside the state lock, in the order they were queued. One thread drains at a
         // time; a thread that finds another draining leaves its items to it, and re-checks after the drainer exits.
-        // A handler that calls back into the registry is already inside the drain loop on this thread: draining again
-        // here would hand later notifications to the remaining subscribers before the current one. The outer loop
-        // picks them up once the handler returns.
+        // A handler that calls back into the registry is already inside the drain loop on this thread (the monitor
+        // is reentrant): draining here would raise later items before the current one reached every handler.
         if (Monitor.IsEntered(_dispatchSync))
         {
             return;
@@ -889,11 +888,13 @@ public sealed partial class DrcRegistry : IDisposable
             return new UnplugRequestResult(UnplugRequestStatus.NotAllowed, index, null, "Boot CPU core may not be unplugged.");
         }
 
-        var timeout = timeoutOverride ?? _options.GetUnplugTimeout(drc.Type);
         if (drc.Request is { } existing)
         {
-            return RepeatRequest(drc, existing, timeout);
+            // A retry keeps the request's own timeout (perhaps an override) unless this call gives another.
+            return RepeatRequest(drc, existing, timeoutOverride ?? existing.Timeout);
         }
+
+        var timeout = timeoutOverride ?? _options.GetUnplugTimeout(drc.Type);
 
         var now = TimeProvider.GetUtcNow();
         var created = new List<UnplugRequest>();
@@ -965,10 +966,22 @@ public sealed partial class DrcRegistry : IDisposable
         if (existing.TimedOut || drc.Type == DrcType.Cpu)
         {
             // Retry: after a KeepPending timeout (any type), or the upstream CPU re-send when there is no timeout.
-            existing.TimedOut = false;
-            existing.Timeout = timeout;
-            QueueRemoveEvents(drc, [existing]);
-            Arm(existing, now);
+            // Function 0 stands for its slot: the Remove events go out for every function, so every timed-out
+            // request of the slot is re-armed with it.
+            var retried = drc.Type == DrcType.Pci && (drc.Id & 7) == 0
+                ? SlotFunctions(drc).Select(f => f.Request).OfType<UnplugRequest>().Where(r => r == existing || r.TimedOut).Distinct().ToList()
+                : [existing];
+            foreach (var request in retried)
+            {
+                request.TimedOut = false;
+                request.Timeout = timeout;
+            }
+
+            QueueRemoveEvents(drc, retried);
+            foreach (var request in retried)
+            {
+                Arm(request, now);
+            }
             _metrics.RequestAccepted(UnplugRequestStatus.Retried);
             Log.UnplugRequested(_logger, drc.Index, drc.Name, existing.Device, UnplugRequestStatus.Retried, timeout);
             return new UnplugRequestResult(UnplugRequestStatus.Retried, drc.Index, timeout,

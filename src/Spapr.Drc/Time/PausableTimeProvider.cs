@@ -29,7 +29,6 @@ namespace Spapr.Drc;
 /// </remarks>
 public sealed class PausableTimeProvider : TimeProvider
 {
-    // Timer due times are kept in virtual timestamps: monotonic, unlike wall-clock UTC.
     private static readonly TimeSpan MaxTimerDuration = TimeSpan.FromMilliseconds(0xFFFF_FFFE);
 
     private readonly TimeProvider _inner;
@@ -239,6 +238,8 @@ public sealed class PausableTimeProvider : TimeProvider
     {
         private const long NotDue = long.MaxValue;
 
+        // Due times are virtual timestamps: monotonic, unlike wall-clock UTC.
+
         private ITimer? _inner;
         private long _due = NotDue;
         private long _period;
@@ -282,7 +283,11 @@ public sealed class PausableTimeProvider : TimeProvider
         public ValueTask DisposeAsync() => MarkDisposed() ? _inner!.DisposeAsync() : ValueTask.CompletedTask;
 
         /// <summary>Arms the inner timer for the current state, retrying until no change raced with it.</summary>
-        public void Sync()
+        /// <param name="roundUpToMilliseconds">
+        /// After an early callback: the thread pool's timers truncate to whole milliseconds, so an exact remainder
+        /// below one would fire early again at once.
+        /// </param>
+        public void Sync(bool roundUpToMilliseconds = false)
         {
             while (true)
             {
@@ -296,7 +301,7 @@ public sealed class PausableTimeProvider : TimeProvider
                     }
 
                     version = Version;
-                    arm = DueInLocked();
+                    arm = DueInLocked(roundUpToMilliseconds);
                 }
 
                 _inner!.Change(arm, Timeout.InfiniteTimeSpan);
@@ -347,7 +352,7 @@ public sealed class PausableTimeProvider : TimeProvider
             // Fired: re-arm for the next period, if any. Both before the callback, as a periodic Timer does.
             if (!fire || periodic)
             {
-                Sync();
+                Sync(roundUpToMilliseconds: !fire);
             }
 
             if (fire && !_disposed)
@@ -356,7 +361,7 @@ public sealed class PausableTimeProvider : TimeProvider
             }
         }
 
-        private TimeSpan DueInLocked()
+        private TimeSpan DueInLocked(bool roundUpToMilliseconds)
         {
             if (owner._paused || _due == NotDue)
             {
@@ -369,10 +374,11 @@ public sealed class PausableTimeProvider : TimeProvider
                 return TimeSpan.Zero;
             }
 
-            // Whole milliseconds, rounded up: timers (the thread pool's, the fake clock's) truncate to milliseconds,
-            // and a truncated remainder would fire early, only to be re-armed.
             long ticks = owner.ToTicksCeiling(left);
-            ticks = (ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond * TimeSpan.TicksPerMillisecond;
+            if (roundUpToMilliseconds)
+            {
+                ticks = (ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond * TimeSpan.TicksPerMillisecond;
+            }
 
             return ticks > MaxTimerDuration.Ticks ? MaxTimerDuration : TimeSpan.FromTicks(ticks);
         }

@@ -17,7 +17,7 @@ internal sealed class UnplugRequest(long id, SpaprDrc primary, object device, Li
     /// <summary>The connectors still waiting for the guest; the request completes when this is empty.</summary>
     public List<SpaprDrc> Remaining { get; } = connectors;
 
-    public ImmutableArray<DrcIndex> AllConnectors { get; } = [.. connectors.Select(c => c.Index)];
+    public ImmutableArray<DrcIndex> AllConnectors { get; init; } = [.. connectors.Select(c => c.Index)];
 
     public DateTimeOffset RequestedAt { get; } = requestedAt;
 

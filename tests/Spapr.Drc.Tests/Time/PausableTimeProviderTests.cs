@@ -176,6 +176,26 @@ public sealed class PausableTimeProviderTests
     }
 
     [Fact]
+    public void CreateTimer_PausedAtSubMillisecondOffset_FiresExactlyAtVirtualDueTime()
+    {
+        var clock = new PausableTimeProvider(_inner);
+        int fired = 0;
+        using var timer = clock.CreateTimer(_ => fired++, null, TimeSpan.FromSeconds(5), Timeout.InfiniteTimeSpan);
+        var offset = TimeSpan.FromTicks(12_345);
+        _inner.Advance(offset);
+        clock.Pause();
+        _inner.Advance(TimeSpan.FromSeconds(1));
+        clock.Resume();
+
+        _inner.Advance(TimeSpan.FromSeconds(5) - offset - Tick);
+        int before = fired;
+        _inner.Advance(Tick);
+
+        before.Should().Be(0);
+        fired.Should().Be(1);
+    }
+
+    [Fact]
     public void CreateTimer_Callback_SeesVirtualDueTime()
     {
         var clock = new PausableTimeProvider(_inner);
@@ -411,10 +431,10 @@ public sealed class PausableTimeProviderTests
     {
         var clock = new PausableTimeProvider(TimeProvider.System);
         int fired = 0;
-        var timer = clock.CreateTimer(_ => Interlocked.Increment(ref fired), null, TimeSpan.FromMilliseconds(20), Timeout.InfiniteTimeSpan);
+        var timer = clock.CreateTimer(_ => Interlocked.Increment(ref fired), null, TimeSpan.FromMilliseconds(200), Timeout.InfiniteTimeSpan);
 
         timer.Dispose();
-        Thread.Sleep(150);
+        Thread.Sleep(400);
 
         Volatile.Read(ref fired).Should().Be(0);
     }

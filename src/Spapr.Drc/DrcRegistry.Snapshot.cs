@@ -1,0 +1,683 @@
+using System.Buffers;
+using System.Collections.Immutable;
+using System.Globalization;
+
+namespace Spapr.Drc;
+
+/// <summary>Snapshot save and load (SPEC section 7); the format is described in Snapshot/FORMAT.md.</summary>
+public sealed partial class DrcRegistry
+{
+    /// <summary>
+    /// Writes the registry's dynamic state (connector states, pending unplugs and their timers, the hotplug event
+    /// queue, the counters) into <paramref name="destination"/>. Devices are not written: the destination machine
+    /// creates the same connectors and cold-plugs its own devices before loading. A connector in the state cold plug
+    /// gives it (device ready, or empty) with nothing pending and the default DR indicator costs no bytes.
+    /// </summary>
+    /// <param name="destination">Where the stream goes; written through its spans directly.</param>
+    /// <returns>The number of bytes written.</returns>
+    public long SaveSnapshot(IBufferWriter<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            return SaveLocked(destination);
+        }
+    }
+
+    /// <summary>Writes the snapshot to a stream (see <see cref="SaveSnapshot(IBufferWriter{byte})"/>).</summary>
+    /// <param name="destination">The stream.</param>
+    /// <returns>The number of bytes written.</returns>
+    public long SaveSnapshot(Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var buffer = new ArrayBufferWriter<byte>();
+        long written = SaveSnapshot(buffer);
+        destination.Write(buffer.WrittenSpan);
+        return written;
+    }
+
+    /// <summary>Returns the snapshot as an array (see <see cref="SaveSnapshot(IBufferWriter{byte})"/>).</summary>
+    /// <returns>The stream's bytes.</returns>
+    public byte[] SaveSnapshot()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        SaveSnapshot(buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Replaces the registry's dynamic state with a snapshot. The registry must have the same connectors as the
+    /// source and the same devices attached (cold plug, from the emulator's own configuration); the stream says
+    /// which are pending and in which state. Everything is checked first; on any problem nothing changes.
+    /// Unplug requests pending here before the load are dropped without notification, and no notification is
+    /// raised for the state the snapshot brings.
+    /// </summary>
+    /// <param name="snapshot">The stream.</param>
+    /// <param name="options">How timers continue; <see langword="null"/> for <see cref="SnapshotTimerMode.ResumeRemaining"/>.</param>
+    /// <exception cref="DrcSnapshotException">The stream is corrupt, truncated, foreign, of a newer format, or does not match this registry; nothing changed.</exception>
+    public void LoadSnapshot(ReadOnlySpan<byte> snapshot, SnapshotLoadOptions? options)
+    {
+        var mode = options?.TimerMode ?? SnapshotTimerMode.ResumeRemaining;
+        if (mode is not (SnapshotTimerMode.ResumeRemaining or SnapshotTimerMode.RestartFull))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), mode, "Unknown timer mode.");
+        }
+
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var parsed = ParsedSnapshot.Parse(snapshot);
+        try
+        {
+            lock (_sync)
+            {
+                ThrowIfDisposed();
+                var now = TimeProvider.GetUtcNow();
+                var detach = new List<SpaprDrc>();
+                ValidateSnapshotLocked(parsed, now, detach);
+                ApplySnapshotLocked(parsed, now, detach, mode);
+                AssertInvariantsInDebug();
+            }
+        }
+        finally
+        {
+            Dispatch();
+        }
+    }
+
+    /// <summary>Loads a snapshot with the default options (see <see cref="LoadSnapshot(ReadOnlySpan{byte}, SnapshotLoadOptions?)"/>).</summary>
+    /// <param name="snapshot">The stream.</param>
+    /// <exception cref="DrcSnapshotException">The stream was refused; nothing changed.</exception>
+    public void LoadSnapshot(ReadOnlySpan<byte> snapshot) => LoadSnapshot(snapshot, null);
+
+    /// <summary>Loads a snapshot from a stream, read to its end, with the default options.</summary>
+    /// <param name="source">The stream.</param>
+    /// <exception cref="DrcSnapshotException">The stream was refused; nothing changed.</exception>
+    public void LoadSnapshot(Stream source) => LoadSnapshot(source, null);
+
+    /// <summary>Loads a snapshot from a stream, read to its end (see <see cref="LoadSnapshot(ReadOnlySpan{byte}, SnapshotLoadOptions?)"/>).</summary>
+    /// <param name="source">The stream.</param>
+    /// <param name="options">How timers continue; <see langword="null"/> for <see cref="SnapshotTimerMode.ResumeRemaining"/>.</param>
+    /// <exception cref="DrcSnapshotException">The stream was refused; nothing changed.</exception>
+    public void LoadSnapshot(Stream source, SnapshotLoadOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        using var copy = new MemoryStream();
+        source.CopyTo(copy);
+        LoadSnapshot(copy.GetBuffer().AsSpan(0, (int)copy.Length), options);
+    }
+
+    private static bool IsColdPlugState(SpaprDrc drc, Attachment? attachment)
+    {
+        if (drc.Request is not null || drc.Cursor != 0)
+        {
+            return false;
+        }
+
+        bool physical = drc.Class == DrcClass.Physical;
+        return attachment is null
+            ? drc.State == DrcTypeInfo.EmptyStateOf(drc.Class) && drc.DrIndicator == DrIndicator.Inactive
+            : drc.State == DrcTypeInfo.ReadyStateOf(drc.Class) && drc.DrIndicator == (physical ? DrIndicator.Active : DrIndicator.Inactive);
+    }
+
+    private static int CountRuns(List<SpaprDrc> connectors)
+    {
+        int runs = 0;
+        uint next = 0;
+        foreach (var drc in connectors)
+        {
+            if (runs == 0 || drc.Index.Value != next)
+            {
+                runs++;
+            }
+
+            next = unchecked(drc.Index.Value + 1);
+        }
+
+        return runs;
+    }
+
+    private static int CountRuns(ImmutableArray<DrcIndex> connectors)
+    {
+        int runs = 0;
+        uint next = 0;
+        foreach (var index in connectors)
+        {
+            if (runs == 0 || index.Value != next)
+            {
+                runs++;
+            }
+
+            next = unchecked(index.Value + 1);
+        }
+
+        return runs;
+    }
+
+    private static void WriteRuns(ref SnapshotBufferWriter writer, List<SpaprDrc> connectors)
+    {
+        uint first = 0;
+        uint length = 0;
+        foreach (var drc in connectors)
+        {
+            uint value = drc.Index.Value;
+            if (length > 0 && value == unchecked(first + length))
+            {
+                length++;
+                continue;
+            }
+
+            if (length > 0)
+            {
+                writer.WriteUInt32(first);
+                writer.WriteUInt32(length);
+            }
+
+            first = value;
+            length = 1;
+        }
+
+        writer.WriteUInt32(first);
+        writer.WriteUInt32(length);
+    }
+
+    private static void WriteRuns(ref SnapshotBufferWriter writer, ImmutableArray<DrcIndex> connectors)
+    {
+        uint first = 0;
+        uint length = 0;
+        foreach (var index in connectors)
+        {
+            uint value = index.Value;
+            if (length > 0 && value == unchecked(first + length))
+            {
+                length++;
+                continue;
+            }
+
+            if (length > 0)
+            {
+                writer.WriteUInt32(first);
+                writer.WriteUInt32(length);
+            }
+
+            first = value;
+            length = 1;
+        }
+
+        writer.WriteUInt32(first);
+        writer.WriteUInt32(length);
+    }
+
+    private long SaveLocked(IBufferWriter<byte> destination)
+    {
+        var ordered = Ordered();
+        var now = TimeProvider.GetUtcNow();
+
+        // First pass: sizes, so every section header (and the total in the stream header) is written before its payload.
+        int records = 0;
+        int cursors = 0;
+        int devices = 0;
+        int requests = 0;
+        long runs = 0;
+        foreach (var drc in ordered)
+        {
+            var attachment = drc.Attachment;
+            if (attachment is not null)
+            {
+                devices++;
+            }
+
+            if (!IsColdPlugState(drc, attachment))
+            {
+                records++;
+                if (drc.Cursor != 0)
+                {
+                    cursors++;
+                }
+            }
+
+            // A request is written once, at the first connector it still waits for.
+            if (drc.Request is { } request && ReferenceEquals(request.Remaining[0], drc))
+            {
+                requests++;
+                runs += CountRuns(request.AllConnectors) + CountRuns(request.Remaining);
+            }
+        }
+
+        long connectorsPayload = records == 0 ? 0 : 4 + ((long)records * SnapshotFormat.ConnectorRecordSize) + ((long)cursors * SnapshotFormat.CursorSize);
+        long unplugsPayload = requests == 0 ? 0 : 4 + ((long)requests * SnapshotFormat.UnplugRecordSize) + (runs * SnapshotFormat.RunSize);
+        long eventsPayload = _events.Count == 0 ? 0 : 4 + ((long)_events.Count * SnapshotFormat.EventRecordSize);
+        long total = SnapshotFormat.MinimalStreamSize
+            + (records == 0 ? 0 : SnapshotFormat.SectionHeaderSize + connectorsPayload)
+            + (requests == 0 ? 0 : SnapshotFormat.SectionHeaderSize + unplugsPayload)
+            + (_events.Count == 0 ? 0 : SnapshotFormat.SectionHeaderSize + eventsPayload);
+        if (total > int.MaxValue)
+        {
+            throw new InvalidOperationException("The snapshot would exceed 2 GiB.");
+        }
+
+        var writer = new SnapshotBufferWriter(destination);
+        writer.WriteUInt32(SnapshotFormat.Magic);
+        writer.WriteUInt16(SnapshotFormat.Version);
+        writer.WriteUInt16(0);
+        writer.WriteUInt32((uint)total);
+
+        writer.WriteSectionHeader(SnapshotFormat.MachineSection, required: true, SnapshotFormat.MachinePayloadSize);
+        writer.WriteUInt32(_nextLogId);
+        writer.WriteInt64(_nextRequestId);
+        writer.WriteUInt32((uint)_connectors.Count);
+        writer.WriteUInt32((uint)devices);
+        writer.WriteByte(_hotplugEventsNegotiated ? SnapshotFormat.MachineNegotiated : (byte)0);
+
+        if (records > 0)
+        {
+            writer.WriteSectionHeader(SnapshotFormat.ConnectorsSection, required: true, connectorsPayload);
+            writer.WriteUInt32((uint)records);
+            foreach (var drc in ordered)
+            {
+                var attachment = drc.Attachment;
+                if (IsColdPlugState(drc, attachment))
+                {
+                    continue;
+                }
+
+                int cursor = drc.Cursor;
+                var record = writer.Take(SnapshotFormat.ConnectorRecordSize);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record, drc.Index.Value);
+                record[4] = (byte)drc.Index.TypeNibble;
+                record[5] = (byte)drc.State;
+                record[6] = (byte)((attachment is null ? 0 : SnapshotFormat.ConnectorHasDevice)
+                    | (drc.Request is null ? 0 : SnapshotFormat.ConnectorUnplugPending)
+                    | (cursor == 0 ? 0 : SnapshotFormat.ConnectorHasCursor)
+                    | ((int)drc.DrIndicator << SnapshotFormat.ConnectorIndicatorShift));
+                if (cursor != 0)
+                {
+                    writer.WriteUInt32((uint)cursor);
+                }
+            }
+        }
+
+        if (requests > 0)
+        {
+            writer.WriteSectionHeader(SnapshotFormat.UnplugsSection, required: true, unplugsPayload);
+            writer.WriteUInt32((uint)requests);
+            foreach (var drc in ordered)
+            {
+                if (drc.Request is not { } request || !ReferenceEquals(request.Remaining[0], drc))
+                {
+                    continue;
+                }
+
+                long left = 0;
+                if (request.Deadline is { } deadline)
+                {
+                    left = Math.Clamp((deadline - now).Ticks, 0, request.Timeout.Ticks);
+                }
+
+                writer.WriteUInt32(request.Primary.Index.Value);
+                writer.WriteInt64(request.Id);
+                writer.WriteByte((byte)((request.TimedOut ? SnapshotFormat.UnplugTimedOut : 0) | (request.Deadline is null ? 0 : SnapshotFormat.UnplugTimerRunning)));
+                writer.WriteInt64(request.Timeout.Ticks);
+                writer.WriteInt64(left);
+                writer.WriteInt64(Math.Max(0, (now - request.RequestedAt).Ticks));
+                writer.WriteUInt32((uint)CountRuns(request.AllConnectors));
+                writer.WriteUInt32((uint)CountRuns(request.Remaining));
+                WriteRuns(ref writer, request.AllConnectors);
+                WriteRuns(ref writer, request.Remaining);
+            }
+        }
+
+        if (_events.Count > 0)
+        {
+            writer.WriteSectionHeader(SnapshotFormat.EventsSection, required: true, eventsPayload);
+            writer.WriteUInt32((uint)_events.Count);
+            foreach (var e in _events)
+            {
+                var record = writer.Take(SnapshotFormat.EventRecordSize);
+                record[0] = (byte)e.Type;
+                record[1] = (byte)e.Action;
+                record[2] = (byte)e.Identifier;
+                record[3] = e.EventClass == RtasEventClasses.Hotplug ? SnapshotFormat.HotplugClass : SnapshotFormat.EpowClass;
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record[4..], e.Index.Value);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record[8..], e.Count);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record[12..], e.LogId);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(record[16..], e.CreatedAt.UtcTicks);
+            }
+        }
+
+        writer.Finish();
+        return writer.Written;
+    }
+
+    private void ValidateSnapshotLocked(ParsedSnapshot p, DateTimeOffset now, List<SpaprDrc> detach)
+    {
+        if (p.ConnectorCount != (uint)_connectors.Count)
+        {
+            throw new DrcSnapshotException(string.Create(CultureInfo.InvariantCulture, $"the source machine had {p.ConnectorCount} connectors, this one has {_connectors.Count}."), p.MachineOffset + 12);
+        }
+
+        var records = p.Connectors;
+        int pendingFlags = 0;
+        for (int i = 0; i < p.ConnectorRecordCount; i++)
+        {
+            ref var record = ref records[i];
+            var index = new DrcIndex(record.Index);
+            if (!_connectors.TryGetValue(record.Index, out var drc))
+            {
+                throw new DrcSnapshotException($"connector {index} does not exist on this machine.", record.Offset);
+            }
+
+            if (record.Type != index.TypeNibble)
+            {
+                throw new DrcSnapshotException($"connector {index} is a {drc.Type} connector here, the stream says type {record.Type}.", record.Offset + 4);
+            }
+
+            bool validForClass = drc.Class == DrcClass.Logical
+                ? record.State is >= DrcState.LogicalUnusable and <= DrcState.LogicalConfigured
+                : record.State is DrcState.PhysicalPowerOn or DrcState.PhysicalUnisolate or DrcState.PhysicalConfigured;
+            if (!validForClass)
+            {
+                throw new DrcSnapshotException($"state {(byte)record.State} is not valid for {drc.Name} ({index}), a {drc.Class.ToString().ToLowerInvariant()} connector.", record.Offset + 5);
+            }
+
+            if (record.UnplugPending && !record.HasDevice)
+            {
+                throw new DrcSnapshotException($"{drc.Name} ({index}) is marked unplug-pending but has no device.", record.Offset + 6);
+            }
+
+            if (record.HasDevice != drc.Attachment is not null)
+            {
+                throw new DrcSnapshotException(record.HasDevice
+                    ? $"{drc.Name} ({index}) had a device at the source but has none here (attach the destination's devices before loading)."
+                    : $"{drc.Name} ({index}) had no device at the source but has one here.", record.Offset + 6);
+            }
+
+            if (!record.HasDevice && record.State != DrcTypeInfo.EmptyStateOf(drc.Class))
+            {
+                throw new DrcSnapshotException($"{drc.Name} ({index}) has no device but state {record.State}.", record.Offset + 5);
+            }
+
+            if (drc.Class == DrcClass.Logical && record.Indicator != DrIndicator.Inactive)
+            {
+                throw new DrcSnapshotException($"{drc.Name} ({index}) is a logical connector with DR indicator {record.Indicator}.", record.Offset + 6);
+            }
+
+            if (record.Cursor != 0 && (drc.Attachment?.Flat is not { } flat || record.Cursor >= flat.Tokens.Length))
+            {
+                throw new DrcSnapshotException($"{drc.Name} ({index}) configure-connector cursor {record.Cursor} is beyond its device-tree fragment here.", record.Offset + 7);
+            }
+
+            if (record.UnplugPending)
+            {
+                pendingFlags++;
+            }
+
+            record.Target = drc;
+        }
+
+        ValidateUnplugsLocked(p, now, detach, pendingFlags);
+
+        int attached = 0;
+        foreach (var drc in Ordered())
+        {
+            if (drc.Attachment is not null)
+            {
+                attached++;
+            }
+        }
+
+        if ((uint)(attached - detach.Count) != p.DeviceCount)
+        {
+            throw new DrcSnapshotException(string.Create(CultureInfo.InvariantCulture, $"the source machine had {p.DeviceCount} connectors with a device, this one has {attached - detach.Count} (the destination must attach the same devices before loading)."), p.MachineOffset + 16);
+        }
+    }
+
+    private void ValidateUnplugsLocked(ParsedSnapshot p, DateTimeOffset now, List<SpaprDrc> detach, int pendingFlags)
+    {
+        var records = p.Connectors;
+        var runs = p.Runs;
+        long budget = 2L * _connectors.Count;
+        int claims = 0;
+        long[] ids = p.UnplugCount == 0 ? [] : ArrayPool<long>.Shared.Rent(p.UnplugCount);
+        try
+        {
+            for (int k = 0; k < p.UnplugCount; k++)
+            {
+                ref var u = ref p.Unplugs[k];
+                if (u.Id > p.NextRequestId)
+                {
+                    throw new DrcSnapshotException(string.Create(CultureInfo.InvariantCulture, $"unplug request id {u.Id} is beyond the id counter {p.NextRequestId}."), u.Offset + 4);
+                }
+
+                ids[k] = u.Id;
+                if (!_connectors.TryGetValue(u.Primary, out var primary))
+                {
+                    throw new DrcSnapshotException($"unplug request {u.Id} names connector {new DrcIndex(u.Primary)}, which does not exist on this machine.", u.Offset);
+                }
+
+                if (u.AgeTicks > now.UtcTicks - DateTimeOffset.MinValue.UtcTicks)
+                {
+                    throw new DrcSnapshotException($"unplug request {u.Id} is older than this machine's clock can express.", u.Offset + 29);
+                }
+
+                if (u.TimerRunning && u.TimeoutTicks > DateTimeOffset.MaxValue.UtcTicks - now.UtcTicks)
+                {
+                    throw new DrcSnapshotException($"unplug request {u.Id} deadline is beyond this machine's clock.", u.Offset + 13);
+                }
+
+                // The connectors still waiting: each must carry the pending flag and belong to this request only.
+                var remaining = new List<SpaprDrc>();
+                for (int r = 0; r < u.PendingRuns; r++)
+                {
+                    uint first = runs[u.PendingRunStart + (2 * r)];
+                    uint length = runs[u.PendingRunStart + (2 * r) + 1];
+                    for (uint m = 0; m < length; m++)
+                    {
+                        uint value = first + m;
+                        int at = p.FindConnectorRecord(value);
+                        if (at < 0 || !records[at].UnplugPending)
+                        {
+                            throw new DrcSnapshotException($"unplug request {u.Id} waits for {new DrcIndex(value)}, which the stream does not mark unplug-pending.", u.Offset);
+                        }
+
+                        if (records[at].ClaimedBy != 0)
+                        {
+                            throw new DrcSnapshotException($"{new DrcIndex(value)} is pending in two unplug requests.", u.Offset);
+                        }
+
+                        records[at].ClaimedBy = k + 1;
+                        claims++;
+                        remaining.Add(records[at].Target!);
+                    }
+                }
+
+                var group = primary.Type == DrcType.Lmb ? remaining[0].Attachment!.Group : null;
+                var all = ImmutableArray.CreateBuilder<DrcIndex>();
+                int pendingSeen = 0;
+                int released = 0;
+                for (int r = 0; r < u.AllRuns; r++)
+                {
+                    uint first = runs[u.AllRunStart + (2 * r)];
+                    uint length = runs[u.AllRunStart + (2 * r) + 1];
+                    budget -= length;
+                    if (budget < 0)
+                    {
+                        throw new DrcSnapshotException($"unplug request {u.Id} lists more connectors than this machine has.", u.Offset);
+                    }
+
+                    for (uint m = 0; m < length; m++)
+                    {
+                        uint value = first + m;
+                        if (!_connectors.TryGetValue(value, out var member))
+                        {
+                            throw new DrcSnapshotException($"unplug request {u.Id} covers {new DrcIndex(value)}, which does not exist on this machine.", u.Offset);
+                        }
+
+                        all.Add(member.Index);
+                        int at = p.FindConnectorRecord(value);
+                        if (at >= 0 && records[at].ClaimedBy == k + 1)
+                        {
+                            pendingSeen++;
+                            continue;
+                        }
+
+                        // Released at the source while the rest of its memory device is still pending.
+                        if (group is null || at >= 0)
+                        {
+                            throw new DrcSnapshotException($"unplug request {u.Id} covers {member.Name} ({member.Index}) as released, which does not fit a memory device unplug.", u.Offset);
+                        }
+
+                        if (member.Attachment is { } attachment)
+                        {
+                            if (!ReferenceEquals(attachment.Group, group))
+                            {
+                                throw new DrcSnapshotException($"{member.Name} ({member.Index}) belongs to another device here than the memory device of unplug request {u.Id}.", u.Offset);
+                            }
+
+                            released++;
+                            if (!detach.Contains(member))
+                            {
+                                detach.Add(member);
+                            }
+                        }
+                    }
+                }
+
+                if (pendingSeen != remaining.Count || all[0] != primary.Index)
+                {
+                    throw new DrcSnapshotException($"unplug request {u.Id} waits for connectors outside the device it names.", u.Offset);
+                }
+
+                if (group is null)
+                {
+                    if (remaining.Count != 1 || remaining[0] != primary || all.Count != 1 || primary.Attachment?.Group is not null)
+                    {
+                        throw new DrcSnapshotException($"unplug request {u.Id} spans several connectors, but {primary.Name} ({primary.Index}) is not part of a memory device.", u.Offset);
+                    }
+                }
+                else
+                {
+                    int attachedInGroup = 0;
+                    foreach (var member in group.Members)
+                    {
+                        if (ReferenceEquals(member.Attachment?.Group, group))
+                        {
+                            attachedInGroup++;
+                        }
+                    }
+
+                    bool sameGroup = remaining.TrueForAll(m => ReferenceEquals(m.Attachment?.Group, group));
+                    if (!sameGroup || attachedInGroup != remaining.Count + released)
+                    {
+                        throw new DrcSnapshotException($"the memory device of unplug request {u.Id} spans other LMBs here than at the source.", u.Offset);
+                    }
+                }
+
+                u.PrimaryDrc = primary;
+                u.Device = group?.Device ?? primary.Attachment!.Device;
+                u.Remaining = remaining;
+                u.All = all.DrainToImmutable();
+            }
+
+            if (claims != pendingFlags)
+            {
+                for (int i = 0; i < p.ConnectorRecordCount; i++)
+                {
+                    if (records[i].UnplugPending && records[i].ClaimedBy == 0)
+                    {
+                        throw new DrcSnapshotException($"{records[i].Target!.Name} ({records[i].Target!.Index}) is marked unplug-pending but no unplug request waits for it.", records[i].Offset + 6);
+                    }
+                }
+            }
+
+            Array.Sort(ids, 0, p.UnplugCount);
+            for (int k = 1; k < p.UnplugCount; k++)
+            {
+                if (ids[k] == ids[k - 1])
+                {
+                    throw new DrcSnapshotException(string.Create(CultureInfo.InvariantCulture, $"unplug request id {ids[k]} appears twice."), p.Unplugs[0].Offset);
+                }
+            }
+        }
+        finally
+        {
+            if (ids.Length > 0)
+            {
+                ArrayPool<long>.Shared.Return(ids);
+            }
+        }
+    }
+
+    private void ApplySnapshotLocked(ParsedSnapshot p, DateTimeOffset now, List<SpaprDrc> detach, SnapshotTimerMode mode)
+    {
+        // Nothing below can fail: every check ran above. First the cold-plug baseline, then what the stream says.
+        foreach (var drc in Ordered())
+        {
+            if (drc.Request is { } old)
+            {
+                old.Ended = true;
+                old.Deadline = null;
+                old.TimerGeneration++;
+                drc.Request = null;
+            }
+
+            bool present = drc.Attachment is not null;
+            drc.State = present ? DrcTypeInfo.ReadyStateOf(drc.Class) : DrcTypeInfo.EmptyStateOf(drc.Class);
+            drc.Cursor = 0;
+            if (drc.Class == DrcClass.Physical)
+            {
+                drc.DrIndicator = present ? DrIndicator.Active : DrIndicator.Inactive;
+            }
+        }
+
+        _pendingCount = 0;
+        foreach (var drc in detach)
+        {
+            drc.Attachment = null;
+            drc.State = DrcTypeInfo.EmptyStateOf(drc.Class);
+        }
+
+        for (int i = 0; i < p.ConnectorRecordCount; i++)
+        {
+            ref var record = ref p.Connectors[i];
+            var drc = record.Target!;
+            drc.State = record.State;
+            drc.DrIndicator = record.Indicator;
+            drc.Cursor = record.Cursor;
+        }
+
+        var restored = new UnplugRequest[p.UnplugCount];
+        for (int k = 0; k < p.UnplugCount; k++)
+        {
+            ref var u = ref p.Unplugs[k];
+            var request = new UnplugRequest(u.Id, u.PrimaryDrc!, u.Device!, u.Remaining!, new DateTimeOffset(now.UtcTicks - u.AgeTicks, TimeSpan.Zero), TimeSpan.FromTicks(u.TimeoutTicks))
+            {
+                AllConnectors = u.All,
+                TimedOut = u.TimedOut,
+            };
+            if (u.TimerRunning)
+            {
+                request.Deadline = now + TimeSpan.FromTicks(mode == SnapshotTimerMode.RestartFull ? u.TimeoutTicks : u.LeftTicks);
+            }
+
+            foreach (var member in request.Remaining)
+            {
+                member.Request = request;
+            }
+
+            restored[k] = request;
+            _pendingCount++;
+        }
+
+        _events.Clear();
+        _events.AddRange(p.Events);
+        _nextLogId = p.NextLogId;
+        _nextRequestId = p.NextRequestId;
+        _hotplugEventsNegotiated = p.Negotiated;
+
+        // Timers last: a fake clock may fire a zero due time synchronously, and it must find the state complete.
+        foreach (var request in restored)
+        {
+            _timers.Schedule(request);
+        }
+    }
+}

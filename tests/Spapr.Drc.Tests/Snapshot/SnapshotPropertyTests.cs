@@ -1,0 +1,116 @@
+using CsCheck;
+
+namespace Spapr.Drc.Tests.Snapshot;
+
+/// <summary>SPEC section 7 as properties over random machines.</summary>
+public sealed class SnapshotPropertyTests
+{
+    private static readonly Gen<(int Seed, int Operations)> Machines = Gen.Select(Gen.Int, Gen.Int[0, 80]);
+
+    [Fact]
+    public void LoadSnapshot_RandomMachine_SavesIdenticalBytesOrIsRefusedUnchanged()
+    {
+        Machines.Sample(m =>
+        {
+            using var source = new RandomMachine(m.Seed, m.Operations);
+            var snapshot = source.Registry.SaveSnapshot();
+            using var destination = SnapshotTestKit.Destination(source.Registry, source.Options, out _);
+            if (!source.Restorable)
+            {
+                SnapshotTestKit.ShouldRefuse(destination, snapshot);
+                return;
+            }
+
+            destination.LoadSnapshot(snapshot);
+
+            destination.AssertInvariants();
+            destination.SaveSnapshot().Should().Equal(snapshot);
+            destination.GetQueuedEvents().Should().Equal(source.Registry.GetQueuedEvents());
+            Describe(destination.GetPendingUnplugs()).Should().Equal(Describe(source.Registry.GetPendingUnplugs()));
+        }, iter: 300);
+    }
+
+    [Fact]
+    public void LoadSnapshot_ResumeRemaining_TimersFireAtTheSourceTimes()
+    {
+        Machines.Where(m => m.Operations > 0).Sample(m =>
+        {
+            using var source = new RandomMachine(m.Seed, m.Operations);
+            if (!source.Restorable)
+            {
+                return;
+            }
+
+            using var destination = SnapshotTestKit.Destination(source.Registry, source.Options, out var destinationClock);
+            destination.LoadSnapshot(source.Registry.SaveSnapshot());
+            var atSource = Record(source.Registry, source.Clock);
+            var atDestination = Record(destination, destinationClock);
+
+            for (int step = 0; step < 70; step++)
+            {
+                source.Clock.Advance(TimeSpan.FromMilliseconds(500));
+                destinationClock.Advance(TimeSpan.FromMilliseconds(500));
+            }
+
+            // Timeouts due at the same instant have no defined order between them: compare (time, request) sets.
+            atDestination.Order(StringComparer.Ordinal).Should().Equal(atSource.Order(StringComparer.Ordinal));
+        }, iter: 150);
+    }
+
+    [Fact]
+    public void LoadSnapshot_RestartFull_RunningTimersRestartTheirWholeTimeout()
+    {
+        Machines.Where(m => m.Operations > 0).Sample(m =>
+        {
+            using var source = new RandomMachine(m.Seed, m.Operations);
+            if (!source.Restorable)
+            {
+                return;
+            }
+
+            using var destination = SnapshotTestKit.Destination(source.Registry, source.Options, out var destinationClock);
+            destination.LoadSnapshot(source.Registry.SaveSnapshot(), new SnapshotLoadOptions { TimerMode = SnapshotTimerMode.RestartFull });
+            var now = destinationClock.GetUtcNow();
+
+            foreach (var pending in source.Registry.GetPendingUnplugs())
+            {
+                var restored = destination.GetPendingUnplugs().Single(p => p.RequestId == pending.RequestId);
+                var timeout = source.Registry[pending.Connectors[0]].Request!.Timeout;
+                restored.Deadline.Should().Be(pending.Deadline is null ? null : now + timeout);
+                restored.TimedOut.Should().Be(pending.TimedOut);
+            }
+
+            destination.AssertInvariants();
+        }, iter: 150);
+    }
+
+    [Fact]
+    public void RandomMachine_Seeds_CoverEveryKindOfRecord()
+    {
+        int partlyReleased = 0, cursors = 0, running = 0, timedOut = 0, events = 0, refused = 0;
+        for (int seed = 0; seed < 200; seed++)
+        {
+            using var machine = new RandomMachine(seed, 60);
+            var connectors = machine.Registry.Connectors;
+            partlyReleased += connectors.Count(c => c.Request is { } r && r.AllConnectors.Length > r.Remaining.Count) > 0 && machine.Restorable ? 1 : 0;
+            cursors += connectors.Any(c => c.Cursor != 0) ? 1 : 0;
+            running += connectors.Any(c => c.UnplugDeadline is not null) ? 1 : 0;
+            timedOut += connectors.Any(c => c.Request?.TimedOut == true) ? 1 : 0;
+            events += machine.Registry.GetQueuedEvents().Count > 0 ? 1 : 0;
+            refused += machine.Restorable ? 0 : 1;
+        }
+
+        new[] { partlyReleased, cursors, running, timedOut, events, refused }.Should().OnlyContain(n => n > 0);
+        refused.Should().BeLessThan(100, "most random machines must exercise the round trip, not the refusal");
+    }
+
+    private static List<string> Describe(IReadOnlyList<PendingUnplug> pending) =>
+        [.. pending.Select(p => $"{p.RequestId} {p.Index} {p.Device} [{string.Join(",", p.Connectors)}] {p.RequestedAt:O} {p.Deadline:O} {p.TimedOut}")];
+
+    private static List<string> Record(DrcRegistry registry, TimeProvider clock)
+    {
+        var fired = new List<string>();
+        registry.UnplugTimedOut += (_, e) => fired.Add($"{clock.GetUtcNow():O} {e.Index} {e.RequestId}");
+        return fired;
+    }
+}

@@ -1,0 +1,160 @@
+using System.Diagnostics.Metrics;
+
+namespace Spapr.Drc.Tests.Unplug;
+
+/// <summary>The registry's own meter: request and notification counters per outcome, and the pending gauge.</summary>
+public sealed class UnplugMetricsTests
+{
+    [Fact]
+    public void Counters_SeedStory_CountRequestsAndNotificationsByTag()
+    {
+        using var h = new UnplugHarness();
+        using var metrics = new MetricsRecorder(h.Registry);
+        var cpu = h.HotPlug(DrcType.Cpu, 1);
+
+        h.Registry.RequestUnplug(cpu);
+        h.Registry.RequestUnplug(cpu);
+        h.Clock.Advance(TimeSpan.FromSeconds(15));
+        h.Registry.RequestUnplug(cpu);
+        h.GuestRelease(cpu);
+
+        metrics.Sum("spapr.drc.unplug.requests", "status", "Requested").Should().Be(1);
+        metrics.Sum("spapr.drc.unplug.requests", "status", "Retried").Should().Be(1);
+        metrics.Sum("spapr.drc.unplug.requests", "status", "AlreadyPending").Should().Be(0);
+        metrics.Sum("spapr.drc.unplug.notifications", "outcome", "TimedOut").Should().Be(1);
+        metrics.Sum("spapr.drc.unplug.notifications", "outcome", "Completed").Should().Be(1);
+    }
+
+    [Fact]
+    public void Counters_EveryTerminalOutcome_CountedOnce()
+    {
+        using var h = new UnplugHarness(new DrcOptions { TimeoutPolicy = UnplugTimeoutPolicy.ClearRequest });
+        using var metrics = new MetricsRecorder(h.Registry);
+        var cpus = Enumerable.Range(1, 5).Select(i => h.HotPlug(DrcType.Cpu, (uint)i)).ToArray();
+        foreach (var cpu in cpus)
+        {
+            h.Registry.RequestUnplug(cpu);
+        }
+
+        h.GuestRelease(cpus[0]);
+        h.Unisolate(cpus[1]);
+        h.Registry.CancelUnplug(cpus[2]);
+        h.Registry.RequestUnplug(cpus[3], TimeSpan.FromSeconds(1));
+        h.Clock.Advance(TimeSpan.FromSeconds(15));
+        h.Registry.RequestUnplug(cpus[4]);
+        h.Registry.Reset();
+
+        foreach (var outcome in new[] { "Completed", "RejectedByGuest", "Cancelled", "CompletedByReset" })
+        {
+            metrics.Sum("spapr.drc.unplug.notifications", "outcome", outcome).Should().Be(1, outcome);
+        }
+
+        metrics.Sum("spapr.drc.unplug.notifications", "outcome", "TimedOut").Should().Be(2);
+    }
+
+    [Fact]
+    public void HotplugEventCounter_CountsAddAndRemove()
+    {
+        using var h = new UnplugHarness();
+        using var metrics = new MetricsRecorder(h.Registry);
+        var cpu = h.HotPlug(DrcType.Cpu, 1);
+
+        h.Registry.RequestUnplug(cpu);
+
+        metrics.Sum("spapr.drc.hotplug_events").Should().Be(2);
+    }
+
+    [Fact]
+    public void PendingGauge_FollowsPendingRequests()
+    {
+        using var h = new UnplugHarness();
+        using var metrics = new MetricsRecorder(h.Registry);
+        var cpu1 = h.HotPlug(DrcType.Cpu, 1);
+        var cpu2 = h.HotPlug(DrcType.Cpu, 2);
+        var first = h.HotPlugMemory(16, 4);
+
+        h.Registry.RequestUnplug(cpu1);
+        h.Registry.RequestUnplug(cpu2);
+        h.Registry.RequestUnplug(first);
+        long three = metrics.ObservePending();
+        h.GuestRelease(cpu1);
+        h.Registry.CancelUnplug(first);
+
+        three.Should().Be(3);
+        metrics.ObservePending().Should().Be(1);
+    }
+
+    [Fact]
+    public void Meter_TwoRegistries_ListenerSeesOnlyItsOwn()
+    {
+        using var h = new UnplugHarness();
+        using var other = new UnplugHarness();
+        using var metrics = new MetricsRecorder(h.Registry);
+        var cpu = other.HotPlug(DrcType.Cpu, 1);
+
+        other.Registry.RequestUnplug(cpu);
+
+        metrics.Sum("spapr.drc.unplug.requests").Should().Be(0);
+        h.Registry.Metrics.Meter.Name.Should().Be("Spapr.Drc");
+    }
+
+    /// <summary>Listens to one registry's meter instance only, so parallel tests do not mix.</summary>
+    private sealed class MetricsRecorder : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly List<(string Instrument, long Value, KeyValuePair<string, object?>[] Tags)> _measurements = [];
+
+        public MetricsRecorder(DrcRegistry registry)
+        {
+            var meter = registry.Metrics.Meter;
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (ReferenceEquals(instrument.Meter, meter))
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            {
+                lock (_measurements)
+                {
+                    _measurements.Add((instrument.Name, value, tags.ToArray()));
+                }
+            });
+            _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) =>
+            {
+                lock (_measurements)
+                {
+                    _measurements.Add((instrument.Name, value, tags.ToArray()));
+                }
+            });
+            _listener.Start();
+        }
+
+        public long Sum(string instrument, string? tag = null, string? value = null)
+        {
+            lock (_measurements)
+            {
+                return _measurements
+                    .Where(m => m.Instrument == instrument && (tag is null || m.Tags.Any(t => t.Key == tag && Equals(t.Value, value))))
+                    .Sum(m => m.Value);
+            }
+        }
+
+        public long ObservePending()
+        {
+            lock (_measurements)
+            {
+                _measurements.RemoveAll(m => m.Instrument == "spapr.drc.unplug.pending");
+            }
+
+            _listener.RecordObservableInstruments();
+            lock (_measurements)
+            {
+                return _measurements.Single(m => m.Instrument == "spapr.drc.unplug.pending").Value;
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
+}

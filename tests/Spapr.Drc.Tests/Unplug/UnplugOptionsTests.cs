@@ -1,0 +1,141 @@
+namespace Spapr.Drc.Tests.Unplug;
+
+/// <summary>SPEC section 6: timeouts per type, their defaults, and the validation of options and per-request overrides.</summary>
+public sealed class UnplugOptionsTests
+{
+    public static TheoryData<TimeSpan> InvalidTimeouts => new()
+    {
+        TimeSpan.Zero,
+        TimeSpan.FromTicks(-1),
+        TimeSpan.FromSeconds(-1),
+        TimeSpan.FromMilliseconds(-2),
+        TimeSpan.FromMilliseconds(0xFFFF_FFFEL) + TimeSpan.FromTicks(1),
+        TimeSpan.FromMilliseconds(0xFFFF_FFFFL),
+        TimeSpan.MaxValue,
+    };
+
+    public static TheoryData<TimeSpan> ValidTimeouts => new()
+    {
+        TimeSpan.FromTicks(1),
+        TimeSpan.FromSeconds(1),
+        TimeSpan.FromMilliseconds(0xFFFF_FFFEL),
+        Timeout.InfiniteTimeSpan,
+    };
+
+    [Fact]
+    public void Defaults_Cpu_Is15Seconds()
+    {
+        new DrcOptions().GetUnplugTimeout(DrcType.Cpu).Should().Be(TimeSpan.FromSeconds(15));
+        DrcOptions.DefaultCpuUnplugTimeout.Should().Be(TimeSpan.FromSeconds(15));
+    }
+
+    [Theory]
+    [InlineData(DrcType.Lmb)]
+    [InlineData(DrcType.Pmem)]
+    [InlineData(DrcType.Phb)]
+    [InlineData(DrcType.Pci)]
+    public void Defaults_OtherTypes_AreInfinite(DrcType type)
+    {
+        new DrcOptions().GetUnplugTimeout(type).Should().Be(Timeout.InfiniteTimeSpan);
+    }
+
+    [Fact]
+    public void MaxUnplugTimeout_IsWhatATimerAccepts()
+    {
+        DrcOptions.MaxUnplugTimeout.Should().Be(TimeSpan.FromMilliseconds(0xFFFF_FFFE));
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidTimeouts))]
+    public void SetUnplugTimeout_Invalid_ThrowsArgumentOutOfRange(TimeSpan timeout)
+    {
+        var act = () => new DrcOptions().SetUnplugTimeout(DrcType.Cpu, timeout);
+
+        act.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("timeout");
+    }
+
+    [Theory]
+    [MemberData(nameof(ValidTimeouts))]
+    public void SetUnplugTimeout_Valid_IsStored(TimeSpan timeout)
+    {
+        var options = new DrcOptions().SetUnplugTimeout(DrcType.Lmb, timeout);
+
+        options.GetUnplugTimeout(DrcType.Lmb).Should().Be(timeout);
+    }
+
+    [Theory]
+    [InlineData(DrcType.Vio)]
+    [InlineData((DrcType)5)]
+    public void SetUnplugTimeout_TypeWithoutConnectors_ThrowsArgumentOutOfRange(DrcType type)
+    {
+        var act = () => new DrcOptions().SetUnplugTimeout(type, TimeSpan.FromSeconds(1));
+
+        act.Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidTimeouts))]
+    public void RequestUnplug_InvalidOverride_ThrowsArgumentOutOfRangeAndChangesNothing(TimeSpan timeout)
+    {
+        using var h = new UnplugHarness();
+        var cpu = h.HotPlug(DrcType.Cpu, 1);
+
+        var act = () => h.Registry.RequestUnplug(cpu, timeout);
+
+        act.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("timeout");
+        h.Registry[cpu].IsUnplugPending.Should().BeFalse();
+        h.RemoveEvents().Should().BeEmpty();
+    }
+
+    [Fact]
+    public void RequestUnplug_OverrideLongerThanDefault_FiresAtTheOverride()
+    {
+        using var h = new UnplugHarness();
+        var cpu = h.HotPlug(DrcType.Cpu, 1);
+
+        var result = h.Registry.RequestUnplug(cpu, TimeSpan.FromSeconds(40));
+        h.Clock.Advance(TimeSpan.FromSeconds(39));
+        int before = h.TimedOut.Count;
+        h.Clock.Advance(TimeSpan.FromSeconds(1));
+
+        result.TimeRemaining.Should().Be(TimeSpan.FromSeconds(40));
+        before.Should().Be(0);
+        h.TimedOut.Should().ContainSingle();
+    }
+
+    [Fact]
+    public void RequestUnplug_InfiniteOverrideForCpu_NeverTimesOut()
+    {
+        using var h = new UnplugHarness();
+        var cpu = h.HotPlug(DrcType.Cpu, 1);
+
+        var result = h.Registry.RequestUnplug(cpu, Timeout.InfiniteTimeSpan);
+        h.Clock.Advance(TimeSpan.FromDays(60));
+
+        result.TimeRemaining.Should().Be(Timeout.InfiniteTimeSpan);
+        h.TimedOut.Should().BeEmpty();
+        h.Registry[cpu].UnplugDeadline.Should().BeNull();
+    }
+
+    [Fact]
+    public void Options_ChangedAfterRegistryCreated_DoNotAffectIt()
+    {
+        var options = new DrcOptions();
+        using var registry = new DrcRegistry(options);
+
+        options.SetUnplugTimeout(DrcType.Cpu, TimeSpan.FromSeconds(1));
+        options.TimeoutPolicy = UnplugTimeoutPolicy.ClearRequest;
+
+        registry.GetUnplugTimeout(DrcType.Cpu).Should().Be(TimeSpan.FromSeconds(15));
+        registry.TimeoutPolicy.Should().Be(UnplugTimeoutPolicy.KeepPending);
+    }
+
+    [Fact]
+    public void GetUnplugTimeout_Registry_ReflectsOptions()
+    {
+        using var registry = new DrcRegistry(new DrcOptions().SetUnplugTimeout(DrcType.Lmb, TimeSpan.FromSeconds(90)));
+
+        registry.GetUnplugTimeout(DrcType.Lmb).Should().Be(TimeSpan.FromSeconds(90));
+        registry.GetUnplugTimeout(DrcType.Cpu).Should().Be(TimeSpan.FromSeconds(15));
+    }
+}
