@@ -1,39 +1,55 @@
 using SharpFuzz;
 using Spapr.Drc.Fuzz;
 
-// afl-fuzz runs this with no arguments (SharpFuzz's out-of-process loop); "replay <file|dir>..." runs inputs
-// directly, and "seed <dir>" writes the starting corpus.
-if (args.Length == 0)
+// Targets: "rtas" (RTAS input handling) and "snapshot" (the snapshot loader).
+//   Spapr.Drc.Fuzz <target>                       afl-fuzz runs this (SharpFuzz's out-of-process loop)
+//   Spapr.Drc.Fuzz seed <target> <dir>            writes the starting corpus
+//   Spapr.Drc.Fuzz replay <target> <file|dir>...  runs inputs directly and reports failures
+Action<byte[]>? Target(string name) => name switch
+{
+    "rtas" => data => RtasFuzzTarget.Run(data),
+    "snapshot" => data => SnapshotFuzzTarget.Run(data),
+    _ => null,
+};
+
+if (args.Length == 1 && Target(args[0]) is { } fuzz)
 {
     Fuzzer.OutOfProcess.Run(stream =>
     {
         using var memory = new MemoryStream();
         stream.CopyTo(memory);
-        RtasFuzzTarget.Run(memory.GetBuffer().AsSpan(0, (int)memory.Length));
+        fuzz(memory.ToArray());
     });
     return 0;
 }
 
-if (args[0] == "seed" && args.Length == 2)
+if (args.Length == 3 && args[0] == "seed" && Target(args[1]) is not null)
 {
-    Directory.CreateDirectory(args[1]);
-    foreach (var (name, bytes) in SeedCorpus.Inputs())
+    Directory.CreateDirectory(args[2]);
+    foreach (var (name, bytes) in SeedCorpus.Inputs(args[1]))
     {
-        File.WriteAllBytes(Path.Combine(args[1], name), bytes);
+        if (args[1] == "snapshot")
+        {
+            // A seed the loader refuses would only teach AFL the refusal paths.
+            using var registry = SnapshotFuzzTarget.Machine(out _);
+            registry.LoadSnapshot(bytes);
+        }
+
+        File.WriteAllBytes(Path.Combine(args[2], name), bytes);
     }
 
     return 0;
 }
 
-if (args[0] == "replay")
+if (args.Length >= 3 && args[0] == "replay" && Target(args[1]) is { } replay)
 {
-    var files = args.Skip(1).SelectMany(p => Directory.Exists(p) ? Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories) : [p]).ToList();
+    var files = args.Skip(2).SelectMany(p => Directory.Exists(p) ? Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories) : [p]).ToList();
     int failed = 0;
     foreach (var file in files)
     {
         try
         {
-            RtasFuzzTarget.Run(File.ReadAllBytes(file));
+            replay(File.ReadAllBytes(file));
         }
 #pragma warning disable CA1031 // Report every failing input, not only the first.
         catch (Exception ex)
@@ -48,5 +64,5 @@ if (args[0] == "replay")
     return failed == 0 ? 0 : 1;
 }
 
-Console.Error.WriteLine("usage: Spapr.Drc.Fuzz [seed <dir> | replay <file|dir>...]");
+Console.Error.WriteLine("usage: Spapr.Drc.Fuzz <rtas|snapshot> | seed <target> <dir> | replay <target> <file|dir>...");
 return 2;

@@ -3,7 +3,46 @@ namespace Spapr.Drc.Fuzz;
 /// <summary>Starting inputs: Linux's acquire and release sequences, event handling and host operations, so AFL starts from valid traffic.</summary>
 internal static class SeedCorpus
 {
-    public static IEnumerable<(string Name, byte[] Bytes)> Inputs()
+    public static IEnumerable<(string Name, byte[] Bytes)> Inputs(string target) => target == "snapshot" ? SnapshotInputs() : RtasInputs();
+
+    /// <summary>Valid streams of <see cref="SnapshotFuzzTarget.Machine"/> in several states: pending unplugs, timers, events, negotiation.</summary>
+    public static IEnumerable<(string Name, byte[] Bytes)> SnapshotInputs()
+    {
+        var cpu1 = DrcIndex.From(DrcType.Cpu, 1);
+        var lmb0 = DrcIndex.From(DrcType.Lmb, 0);
+        var pci = DrcIndex.From(DrcType.Pci, Stress.Infrastructure.TestMachine.PciId(0, 0x08));
+        yield return ("fresh", Save(_ => { }));
+        yield return ("pending", Save(r =>
+        {
+            r.RequestUnplug(cpu1);
+            r.RequestUnplug(lmb0);
+            r.RequestUnplug(pci);
+        }));
+        yield return ("partly-released", Save(r =>
+        {
+            r.RequestUnplug(lmb0);
+            r.Rtas.SetIndicator(9001, lmb0.Value + 1, 0);
+            r.Rtas.SetIndicator(9003, lmb0.Value + 1, 0);
+            r.Rtas.SetIndicator(9001, cpu1.Value, 0);
+        }));
+        yield return ("timed-out-negotiated", Save(r =>
+        {
+            r.NegotiateClientArchitecture();
+            r.RequestUnplug(cpu1);
+            r.RequestUnplug(pci);
+            ((Microsoft.Extensions.Time.Testing.FakeTimeProvider)r.TimeProvider).Advance(TimeSpan.FromSeconds(20));
+            r.Rtas.SetIndicator(9002, pci.Value + 1, 3);
+        }));
+    }
+
+    private static byte[] Save(Action<DrcRegistry> arrange)
+    {
+        using var registry = SnapshotFuzzTarget.Machine(out _);
+        arrange(registry);
+        return registry.SaveSnapshot();
+    }
+
+    public static IEnumerable<(string Name, byte[] Bytes)> RtasInputs()
     {
         // Opcodes (first byte % 9): 0/1 configure-connector, 2 check-exception, 3 set-indicator, 4 cell forms,
         // 5 get-sensor-state, 6 acquire, 7 release, 8 host operation. Index bytes below 224 pick a connector.

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of Spapr.Drc's RTAS input handling (configure-connector work areas, check-exception,
-# set-indicator / get-sensor-state in typed and cell forms, interleaved with host operations) with SharpFuzz + AFL++.
+# Coverage-guided fuzzing of Spapr.Drc with SharpFuzz + AFL++. Targets:
+#   snapshot  the snapshot loader (LoadSnapshot): only the documented refusal, DrcSnapshotException with the
+#             registry unchanged, is allowed; an accepted stream must keep the invariants and round-trip.
+#   rtas      RTAS input handling (configure-connector work areas, check-exception, set-indicator and
+#             get-sensor-state in typed and cell forms, interleaved with host operations): only SPEC status codes.
 #
-#   tests/Spapr.Drc.Fuzz/run-fuzz.sh [seconds]      default 300; output in tests/Spapr.Drc.Fuzz/out/
+#   tests/Spapr.Drc.Fuzz/run-fuzz.sh [target] [seconds]   defaults: snapshot 300; output in tests/Spapr.Drc.Fuzz/out/<target>/
 #
 # Needs afl-fuzz (Debian: apt-get install afl++) and the .NET SDK; the sharpfuzz tool (SharpFuzz.CommandLine) is
 # installed into out/tools. Exit code 0 when AFL found no crash and no hang, 1 otherwise (the inputs are replayed
@@ -10,9 +13,10 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-seconds=${1:-300}
-out=$here/out
-tools=$out/tools
+target=${1:-snapshot}
+seconds=${2:-300}
+tools=$here/out/tools
+out=$here/out/$target
 publish=$out/publish
 corpus=$out/corpus
 findings=$out/findings
@@ -22,7 +26,7 @@ if ! command -v afl-fuzz >/dev/null; then
     exit 2
 fi
 
-mkdir -p "$out"
+mkdir -p "$out" "$tools"
 if [ ! -x "$tools/sharpfuzz" ]; then
     dotnet tool install SharpFuzz.CommandLine --version 2.3.0 --tool-path "$tools"
 fi
@@ -33,11 +37,11 @@ dotnet publish "$here/Spapr.Drc.Fuzz.csproj" -c Release -o "$publish" --nologo -
 "$tools/sharpfuzz" "$publish/Spapr.Drc.dll"
 
 rm -rf "$corpus" "$findings"
-dotnet "$publish/Spapr.Drc.Fuzz.dll" seed "$corpus"
+dotnet "$publish/Spapr.Drc.Fuzz.dll" seed "$target" "$corpus"
 
 # dotnet itself is not AFL-instrumented (the instrumented code is Spapr.Drc.dll, reporting through SharpFuzz).
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
-afl-fuzz -V "$seconds" -i "$corpus" -o "$findings" -t 10000 -m none -- dotnet "$publish/Spapr.Drc.Fuzz.dll" >"$out/afl.log" 2>&1 || {
+afl-fuzz -V "$seconds" -i "$corpus" -o "$findings" -t 10000 -m none -- dotnet "$publish/Spapr.Drc.Fuzz.dll" "$target" >"$out/afl.log" 2>&1 || {
     tail -30 "$out/afl.log" >&2
     exit 2
 }
@@ -51,7 +55,7 @@ for kind in crashes hangs; do
         [ -e "$input" ] || continue
         found=1
         echo "$kind: $input"
-        dotnet "$publish/Spapr.Drc.Fuzz.dll" replay "$input" || true
+        dotnet "$publish/Spapr.Drc.Fuzz.dll" replay "$target" "$input" || true
     done
 done
 

@@ -24,6 +24,8 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
         int seed = StressMode.Seed(policy == UnplugTimeoutPolicy.KeepPending ? 9001 : 9003) + (pausing ? 1 : 0);
         var pausable = pausing ? new PausableTimeProvider(TimeProvider.System) : null;
         long escapedBefore = EscapedExceptions.Count;
+        long loadsBefore = Interlocked.Read(ref SnapshotCheck.Loads);
+        long skippedBefore = Interlocked.Read(ref SnapshotCheck.Skipped);
         var logger = new CountingLogger();
         var options = new DrcOptions { TimeoutPolicy = policy }
             .SetUnplugTimeout(DrcType.Cpu, TimeSpan.FromMilliseconds(5))
@@ -114,6 +116,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
         ledger.TerminalCounts().Values.Should().OnlyContain(n => n == 1);
 
         failures.Should().BeEmpty();
+        hosts.SelectMany(h => h.SnapshotMismatches).Should().BeEmpty("a snapshot loads into a second registry as it was saved");
         ledger.Violations.Should().BeEmpty();
         foreach (var guest in guests)
         {
@@ -138,7 +141,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
 
         long ops = hosts.Sum(h => h.Operations);
         long calls = guests.Sum(g => g.Calls);
-        output.WriteLine($"policy {policy}{(pausing ? $", pausable clock paused {pauses:N0} times" : string.Empty)}, seed {seed}, {duration.TotalSeconds:0} s: {ops:N0} host operations, {calls:N0} guest RTAS calls, {invariantChecks:N0} concurrent invariant checks");
+        output.WriteLine($"policy {policy}{(pausing ? $", pausable clock paused {pauses:N0} times" : string.Empty)}, seed {seed}, {duration.TotalSeconds:0} s: {ops:N0} host operations, {calls:N0} guest RTAS calls, {invariantChecks:N0} concurrent invariant checks, {Interlocked.Read(ref SnapshotCheck.Loads) - loadsBefore:N0} snapshots saved and loaded into a second registry ({Interlocked.Read(ref SnapshotCheck.Skipped) - skippedBefore:N0} layouts not reproducible, skipped)");
         output.WriteLine($"requests {sentinelId:N0}; notifications {ledger.Total:N0} (completed {ledger.CountOf(UnplugOutcome.Completed):N0}, by reset {ledger.CountOf(UnplugOutcome.CompletedByReset):N0}, rejected {ledger.CountOf(UnplugOutcome.RejectedByGuest):N0}, cancelled {ledger.CountOf(UnplugOutcome.Cancelled):N0}, timed out {ledger.CountOf(UnplugOutcome.TimedOut):N0}); hotplug events {ledger.HotplugEvents:N0}; still pending before the final reset {pending.Count}");
         (ops + calls).Should().BeGreaterThan(1000);
         ledger.CountOf(UnplugOutcome.TimedOut).Should().BePositive("short timeouts must actually fire during the run");

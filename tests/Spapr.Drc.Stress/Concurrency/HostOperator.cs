@@ -9,6 +9,8 @@ internal sealed class HostOperator(DrcRegistry registry, Random random, IReadOnl
 
     public Dictionary<UnplugRequestStatus, long> Results { get; } = [];
 
+    public List<string> SnapshotMismatches { get; } = [];
+
     public void Step()
     {
         Operations++;
@@ -42,9 +44,17 @@ internal sealed class HostOperator(DrcRegistry registry, Random random, IReadOnl
             case < 150:
                 registry.CancelUnplug(index);
                 break;
-            case < 190:
+            case < 185:
                 _ = registry.GetPendingUnplugs();
                 _ = registry.GetQueuedEvents();
+                break;
+            case < 190:
+                // Migration: save under live traffic, load into a second registry built like the source.
+                if (SnapshotCheck.SaveAndLoad(registry) is { } mismatch)
+                {
+                    SnapshotMismatches.Add(mismatch);
+                }
+
                 break;
             case < 195:
                 if (recreatesPciSlots)
