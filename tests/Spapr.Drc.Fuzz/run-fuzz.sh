@@ -18,6 +18,7 @@ seconds=${2:-300}
 tools=$here/out/tools
 out=$here/out/$target
 publish=$out/publish
+plain=$out/plain
 corpus=$out/corpus
 findings=$out/findings
 
@@ -31,13 +32,14 @@ if [ ! -x "$tools/sharpfuzz" ]; then
     dotnet tool install SharpFuzz.CommandLine --version 2.3.0 --tool-path "$tools"
 fi
 
-# A fresh publish each time: sharpfuzz instruments Spapr.Drc.dll in place and refuses an instrumented one.
-rm -rf "$publish"
-dotnet publish "$here/Spapr.Drc.Fuzz.csproj" -c Release -o "$publish" --nologo -v quiet
+# A fresh publish each time: sharpfuzz instruments Spapr.Drc.dll in place and refuses an instrumented one. The
+# instrumented library only runs under afl-fuzz (it writes AFL's shared-memory bitmap), so seeding and replaying
+# use an uninstrumented copy.
+rm -rf "$publish" "$plain" "$corpus" "$findings"
+dotnet publish "$here/Spapr.Drc.Fuzz.csproj" -c Release -o "$plain" --nologo -v quiet
+cp -r "$plain" "$publish"
 "$tools/sharpfuzz" "$publish/Spapr.Drc.dll"
-
-rm -rf "$corpus" "$findings"
-dotnet "$publish/Spapr.Drc.Fuzz.dll" seed "$target" "$corpus"
+dotnet "$plain/Spapr.Drc.Fuzz.dll" seed "$target" "$corpus"
 
 # dotnet itself is not AFL-instrumented (the instrumented code is Spapr.Drc.dll, reporting through SharpFuzz).
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
@@ -55,7 +57,7 @@ for kind in crashes hangs; do
         [ -e "$input" ] || continue
         found=1
         echo "$kind: $input"
-        dotnet "$publish/Spapr.Drc.Fuzz.dll" replay "$target" "$input" || true
+        dotnet "$plain/Spapr.Drc.Fuzz.dll" replay "$target" "$input" || true
     done
 done
 
