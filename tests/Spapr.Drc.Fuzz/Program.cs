@@ -32,7 +32,7 @@ if (args.Length == 3 && args[0] == "seed" && Target(args[1]) is not null)
         {
             // A seed the loader refuses would only teach AFL the refusal paths.
             using var registry = SnapshotFuzzTarget.Machine(out _);
-            registry.LoadSnapshot(bytes);
+            registry.LoadSnapshot(bytes.AsSpan(1));
         }
 
         File.WriteAllBytes(Path.Combine(args[2], name), bytes);

@@ -35,11 +35,12 @@ internal static class SeedCorpus
         }));
     }
 
+    /// <summary>A saved stream behind the mode byte of <see cref="SnapshotFuzzTarget.Run"/> (3: repair checksum and length).</summary>
     private static byte[] Save(Action<DrcRegistry> arrange)
     {
         using var registry = SnapshotFuzzTarget.Machine(out _);
         arrange(registry);
-        return registry.SaveSnapshot();
+        return [3, .. registry.SaveSnapshot()];
     }
 
     public static IEnumerable<(string Name, byte[] Bytes)> RtasInputs()

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
 using Microsoft.Extensions.Time.Testing;
 using Spapr.Drc.Stress.Infrastructure;
 
@@ -12,13 +14,38 @@ internal static class SnapshotFuzzTarget
 {
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    /// <summary>
+    /// Byte 0 of an input says what to repair before loading the rest: bit 0 the CRC-32 trailer, bit 1 the length in
+    /// the header. Without that, almost every mutation dies at the checksum and AFL never reaches the sections.
+    /// </summary>
     public static void Run(ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        var stream = data[1..].ToArray();
+        if ((data[0] & 2) != 0 && stream.Length >= 12)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(stream.AsSpan(8), (uint)stream.Length);
+        }
+
+        if ((data[0] & 1) != 0 && stream.Length >= 4)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(stream.AsSpan(stream.Length - 4), Crc32.HashToUInt32(stream.AsSpan(0, stream.Length - 4)));
+        }
+
+        Load(stream);
+    }
+
+    private static void Load(byte[] stream)
     {
         using var registry = Machine(out _);
         var before = registry.SaveSnapshot();
         try
         {
-            registry.LoadSnapshot(data);
+            registry.LoadSnapshot(stream);
         }
         catch (DrcSnapshotException)
         {
