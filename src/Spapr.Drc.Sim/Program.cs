@@ -1,2 +1,3 @@
-// Placeholder: the drcsim runner is built under issue 6.
-return 0;
+using Spapr.Drc.Sim;
+
+return DrcsimCli.Run(args, Console.Out, Console.Error, DrcsimCli.ColorWanted());

@@ -188,4 +188,31 @@ public sealed class PciTests
         twin.Configure(slot4).Should().Be("2,3x13,0");
         twin.Settle();
     }
+
+    [QemuFact]
+    public void PciFunctions_UnplugFunctionZeroAfterPendingFunction_RemovesEveryPresentFunction()
+    {
+        using var twin = PseriesTwin.Start();
+        uint f0 = Drcs.PciSlot(4), f1 = f0 | 1, f2 = f0 | 2;
+        twin.Step("device_add f1", s => s.AddPciFunction("f1", 4, 1));
+        twin.Step("device_add f2", s => s.AddPciFunction("f2", 4, 2));
+        twin.Step("device_add f0", s => s.AddPciFunction("f0", 4, 0));
+        twin.DrainEvents();
+        foreach (uint f in new[] { f0, f1, f2 })
+        {
+            twin.Acquire(f);
+            twin.Configure(f);
+        }
+
+        twin.Del("f1").Should().Be(HostOutcome.Ok);
+        twin.Del("f0").Should().Be(HostOutcome.Ok);
+        twin.DrainEvents().Select(e => (e.Action, e.Index)).Should().Equal(((byte)2, f2), ((byte)2, f1), ((byte)2, f0));
+        twin.Del("f2").Should().Be(HostOutcome.AlreadyInProgress);
+        foreach (uint f in new[] { f2, f1, f0 })
+        {
+            twin.Step($"isolate {PseriesTwin.Hex(f)}", s => s.SetIndicator(PseriesTwin.Isolation, f, 0), slowEvents: true);
+        }
+
+        twin.Settle();
+    }
 }

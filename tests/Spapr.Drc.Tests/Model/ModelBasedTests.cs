@@ -332,6 +332,9 @@ public sealed class ModelBasedTests
             Same("RejectedByGuest notifications", model.Counts.GetValueOrDefault("RejectedByGuest"), unplug.Count(n => n.Outcome == UnplugOutcome.RejectedByGuest));
             Same("Cancelled notifications", model.Counts.GetValueOrDefault("Cancelled"), unplug.Count(n => n.Outcome == UnplugOutcome.Cancelled));
             Same("TimedOut notifications", model.Counts.GetValueOrDefault("UnplugTimedOut"), unplug.Count(n => n.Outcome == UnplugOutcome.TimedOut));
+            Same("terminal notifications", model.Counts.GetValueOrDefault("Terminal"), unplug.Count(n => n.IsTerminal));
+            var endedTwice = unplug.Where(n => n.IsTerminal).GroupBy(n => n.RequestId).FirstOrDefault(g => g.Count() > 1);
+            Same("request with two terminal outcomes", null, endedTwice?.Key);
             Same("HotplugEventQueued notifications", model.Counts.GetValueOrDefault("HotplugEventQueued"), recorder.Hotplug.Count);
         }
 

@@ -129,7 +129,6 @@ internal sealed class ReferenceModel
             return (UnplugRequestStatus.NotAllowed, null);
         }
 
-        var timeout = timeoutOverride ?? DefaultTimeout(c.Type);
         if (c.Request is { } existing)
         {
             if (existing.Deadline is { } deadline)
@@ -140,15 +139,26 @@ internal sealed class ReferenceModel
 
             if (existing.TimedOut || c.Type == DrcType.Cpu)
             {
-                existing.TimedOut = false;
-                existing.Timeout = timeout;
-                QueueRemove(c, [existing]);
-                Arm(existing);
-                return (UnplugRequestStatus.Retried, timeout);
+                // A retry keeps the request's own timeout unless it gives one; function 0 retries its whole slot.
+                var retryTimeout = timeoutOverride ?? existing.Timeout;
+                var retried = c.Physical && (c.Id & 7) == 0
+                    ? SlotOf(c).Select(f => f.Request).OfType<Request>().Where(r => r == existing || r.TimedOut).Distinct().ToList()
+                    : [existing];
+                foreach (var request in retried)
+                {
+                    request.TimedOut = false;
+                    request.Timeout = retryTimeout;
+                }
+
+                QueueRemove(c, retried);
+                retried.ForEach(Arm);
+                return (UnplugRequestStatus.Retried, retryTimeout);
             }
 
             return (UnplugRequestStatus.AlreadyPending, Timeout.InfiniteTimeSpan);
         }
+
+        var timeout = timeoutOverride ?? DefaultTimeout(c.Type);
 
         var created = new List<Request>();
         if (c.Physical && (c.Id & 7) == 0)
@@ -570,6 +580,7 @@ internal sealed class ReferenceModel
             }
         }
 
+        Count("Terminal");
         Count(outcome switch
         {
             UnplugOutcome.Completed => "Completed",

@@ -1,0 +1,38 @@
+using Spapr.Drc.Sim.Runner;
+
+namespace Spapr.Drc.Tests.Sim;
+
+/// <summary>Runs drcsim in-process with captured output.</summary>
+internal static class SimHarness
+{
+    public static SimRun Run(string scenario, bool json = false, string source = "test.drc")
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var runner = new ScenarioRunner(output, error, json);
+        int exit = runner.Run(source, scenario);
+        return new SimRun(exit, output.ToString(), error.ToString(), runner.Recording);
+    }
+
+    public static SimRun Cli(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int exit = Spapr.Drc.Sim.DrcsimCli.Run(args, output, error, color: false);
+        return new SimRun(exit, output.ToString(), error.ToString(), null);
+    }
+
+    /// <summary>The repository root (where Drc.sln is), found from the test binaries.</summary>
+    public static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Drc.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("Drc.sln not found above " + AppContext.BaseDirectory);
+    }
+}
+
+internal sealed record SimRun(int Exit, string Output, string Error, RunRecording? Recording);
