@@ -1,7 +1,7 @@
 using SharpFuzz;
 using Spapr.Drc.Fuzz;
 
-// Targets: "rtas" (RTAS input handling) and "snapshot" (the snapshot loader).
+// Targets: "rtas" (RTAS input handling), "snapshot" (the snapshot loader), "scenario" (drcsim's scenario runner).
 //   Spapr.Drc.Fuzz <target>                       afl-fuzz runs this (SharpFuzz's out-of-process loop)
 //   Spapr.Drc.Fuzz seed <target> <dir>            writes the starting corpus
 //   Spapr.Drc.Fuzz replay <target> <file|dir>...  runs inputs directly and reports failures
@@ -9,6 +9,7 @@ Action<byte[]>? Target(string name) => name switch
 {
     "rtas" => data => RtasFuzzTarget.Run(data),
     "snapshot" => data => SnapshotFuzzTarget.Run(data),
+    "scenario" => data => ScenarioFuzzTarget.Run(data),
     _ => null,
 };
 
@@ -64,5 +65,5 @@ if (args.Length >= 3 && args[0] == "replay" && Target(args[1]) is { } replay)
     return failed == 0 ? 0 : 1;
 }
 
-Console.Error.WriteLine("usage: Spapr.Drc.Fuzz <rtas|snapshot> | seed <target> <dir> | replay <target> <file|dir>...");
+Console.Error.WriteLine("usage: Spapr.Drc.Fuzz <rtas|snapshot|scenario> | seed <target> <dir> | replay <target> <file|dir>...");
 return 2;

@@ -3,7 +3,12 @@ namespace Spapr.Drc.Fuzz;
 /// <summary>Starting inputs: Linux's acquire and release sequences, event handling and host operations, so AFL starts from valid traffic.</summary>
 internal static class SeedCorpus
 {
-    public static IEnumerable<(string Name, byte[] Bytes)> Inputs(string target) => target == "snapshot" ? SnapshotInputs() : RtasInputs();
+    public static IEnumerable<(string Name, byte[] Bytes)> Inputs(string target) => target switch
+    {
+        "snapshot" => SnapshotInputs(),
+        "scenario" => ScenarioFuzzTarget.Seeds(),
+        _ => RtasInputs(),
+    };
 
     /// <summary>Valid streams of <see cref="SnapshotFuzzTarget.Machine"/> in several states: pending unplugs, timers, events, negotiation.</summary>
     public static IEnumerable<(string Name, byte[] Bytes)> SnapshotInputs()

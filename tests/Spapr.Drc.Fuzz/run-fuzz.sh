@@ -2,6 +2,8 @@
 # Coverage-guided fuzzing of Spapr.Drc with SharpFuzz + AFL++. Targets:
 #   snapshot  the snapshot loader (LoadSnapshot): only the documented refusal, DrcSnapshotException with the
 #             registry unchanged, is allowed; an accepted stream must keep the invariants and round-trip.
+#   scenario  drcsim's scenario parser and runner: exit codes 0, 1 (an expect failed) and 2 (malformed) are the
+#             documented outcomes; any exception is a crash. Seeded with drcsim's shipped scenarios.
 #   rtas      RTAS input handling (configure-connector work areas, check-exception, set-indicator and
 #             get-sensor-state in typed and cell forms, interleaved with host operations): only SPEC status codes.
 #
@@ -39,6 +41,7 @@ rm -rf "$publish" "$plain" "$corpus" "$findings"
 dotnet publish "$here/Spapr.Drc.Fuzz.csproj" -c Release -o "$plain" --nologo -v quiet
 cp -r "$plain" "$publish"
 "$tools/sharpfuzz" "$publish/Spapr.Drc.dll"
+"$tools/sharpfuzz" "$publish/Spapr.Drc.Sim.dll"
 dotnet "$plain/Spapr.Drc.Fuzz.dll" seed "$target" "$corpus"
 
 # dotnet itself is not AFL-instrumented (the instrumented code is Spapr.Drc.dll, reporting through SharpFuzz).
