@@ -41,7 +41,7 @@ rm -rf "$publish" "$plain" "$corpus" "$findings"
 dotnet publish "$here/Spapr.Drc.Fuzz.csproj" -c Release -o "$plain" --nologo -v quiet
 cp -r "$plain" "$publish"
 "$tools/sharpfuzz" "$publish/Spapr.Drc.dll"
-"$tools/sharpfuzz" "$publish/Spapr.Drc.Sim.dll"
+"$tools/sharpfuzz" "$publish/drcsim.dll"
 dotnet "$plain/Spapr.Drc.Fuzz.dll" seed "$target" "$corpus"
 
 # dotnet itself is not AFL-instrumented (the instrumented code is Spapr.Drc.dll, reporting through SharpFuzz).
