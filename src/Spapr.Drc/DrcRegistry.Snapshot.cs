@@ -465,7 +465,18 @@ public sealed partial class DrcRegistry
                 }
 
                 // The connectors still waiting: each must carry the pending flag and belong to this request only.
-                var remaining = new List<SpaprDrc>();
+                long pendingTotal = 0;
+                for (int r = 0; r < u.PendingRuns; r++)
+                {
+                    pendingTotal += runs[u.PendingRunStart + (2 * r) + 1];
+                }
+
+                if (pendingTotal > p.ConnectorRecordCount)
+                {
+                    throw new DrcSnapshotException(string.Create(CultureInfo.InvariantCulture, $"unplug request {u.Id} waits for {pendingTotal} connectors, more than the stream has records."), u.Offset);
+                }
+
+                var remaining = new List<SpaprDrc>((int)pendingTotal);
                 for (int r = 0; r < u.PendingRuns; r++)
                 {
                     uint first = runs[u.PendingRunStart + (2 * r)];
@@ -491,18 +502,25 @@ public sealed partial class DrcRegistry
                 }
 
                 var group = primary.Type == DrcType.Lmb ? remaining[0].Attachment!.Group : null;
-                var all = ImmutableArray.CreateBuilder<DrcIndex>();
+                long allTotal = 0;
+                for (int r = 0; r < u.AllRuns; r++)
+                {
+                    allTotal += runs[u.AllRunStart + (2 * r) + 1];
+                }
+
+                budget -= allTotal;
+                if (budget < 0)
+                {
+                    throw new DrcSnapshotException($"unplug request {u.Id} lists more connectors than this machine has.", u.Offset);
+                }
+
+                var all = ImmutableArray.CreateBuilder<DrcIndex>((int)allTotal);
                 int pendingSeen = 0;
                 int released = 0;
                 for (int r = 0; r < u.AllRuns; r++)
                 {
                     uint first = runs[u.AllRunStart + (2 * r)];
                     uint length = runs[u.AllRunStart + (2 * r) + 1];
-                    budget -= length;
-                    if (budget < 0)
-                    {
-                        throw new DrcSnapshotException($"unplug request {u.Id} lists more connectors than this machine has.", u.Offset);
-                    }
 
                     for (uint m = 0; m < length; m++)
                     {
@@ -565,7 +583,12 @@ public sealed partial class DrcRegistry
                         }
                     }
 
-                    bool sameGroup = remaining.TrueForAll(m => ReferenceEquals(m.Attachment?.Group, group));
+                    bool sameGroup = true;
+                    foreach (var member in remaining)
+                    {
+                        sameGroup &= ReferenceEquals(member.Attachment?.Group, group);
+                    }
+
                     if (!sameGroup || attachedInGroup != remaining.Count + released)
                     {
                         throw new DrcSnapshotException($"the memory device of unplug request {u.Id} spans other LMBs here than at the source.", u.Offset);
