@@ -16,7 +16,7 @@ namespace Spapr.Drc;
 public sealed partial class DrcRegistry : IDisposable
 {
     private readonly object _sync = new();
-    private readonly Dictionary<uint, SpaprDrc> _connectors = [];
+    private readonly ConnectorTable _connectors;
     private readonly DrcOptions _options;
     private readonly ILogger _logger;
     private readonly DrcMetrics _metrics;
@@ -38,6 +38,7 @@ public sealed partial class DrcRegistry : IDisposable
     /// <param name="logger">Where state changes, releases, resets and timeouts are logged; default none.</param>
     public DrcRegistry(DrcOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null)
     {
+        _connectors = new ConnectorTable(_sync);
         _options = (options ?? new DrcOptions()).Clone();
         TimeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
@@ -175,11 +176,15 @@ public sealed partial class DrcRegistry : IDisposable
         lock (_sync)
         {
             ThrowIfDisposed();
+
+            // Both ends were validated, so consecutive ids are consecutive index values; duplicates are refused
+            // up front, so the loop below adds without checking again (a machine creates thousands at once).
+            uint first = count > 0 ? DrcIndex.From(type, firstId).Value : 0;
             for (uint i = 0; i < count; i++)
             {
-                if (_connectors.ContainsKey(DrcIndex.From(type, firstId + i).Value))
+                if (_connectors.ContainsKey(first + i))
                 {
-                    throw Duplicate(DrcIndex.From(type, firstId + i));
+                    throw Duplicate(new DrcIndex(first + i));
                 }
             }
 
@@ -187,7 +192,18 @@ public sealed partial class DrcRegistry : IDisposable
             var created = new SpaprDrc[count];
             for (uint i = 0; i < count; i++)
             {
-                created[i] = CreateLocked(DrcIndex.From(type, firstId + i), owner);
+                var drc = new SpaprDrc(this, new DrcIndex(first + i), owner);
+                _connectors.Add(first + i, drc);
+                created[i] = drc;
+            }
+
+            _ordered = null;
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                foreach (var drc in created)
+                {
+                    Log.ConnectorCreated(_logger, drc.Index, drc.Name);
+                }
             }
 
             return created;
@@ -198,13 +214,8 @@ public sealed partial class DrcRegistry : IDisposable
     /// <param name="index">The index.</param>
     /// <param name="connector">The connector.</param>
     /// <returns>Whether it exists.</returns>
-    public bool TryGet(DrcIndex index, [NotNullWhen(true)] out SpaprDrc? connector)
-    {
-        lock (_sync)
-        {
-            return _connectors.TryGetValue(index.Value, out connector);
-        }
-    }
+    public bool TryGet(DrcIndex index, [NotNullWhen(true)] out SpaprDrc? connector) =>
+        _connectors.TryGetShared(index.Value, out connector);
 
     /// <summary>Looks a connector up by type and id.</summary>
     /// <param name="type">The type.</param>

@@ -1,0 +1,28 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+namespace Spapr.Drc.Benchmarks;
+
+/// <summary>
+/// One short job for every class (3 warm-up and 9 measured iterations): the whole suite has to finish in about twenty minutes on two shared cores,
+/// and the targets are ratios to a baseline in the same class, so the noise a short run leaves mostly cancels.
+/// In process: no generated project to build and no process per case, which would take most of that time.
+/// </summary>
+internal static class BenchmarkConfig
+{
+    public static IConfig Create() =>
+        DefaultConfig.Instance
+            .AddJob(Job.Default
+                .WithLaunchCount(1)
+                .WithWarmupCount(3)
+                .WithIterationCount(9)
+                .WithToolchain(InProcessEmitToolchain.Instance)
+                .WithId("ShortInProcess"))
+            .AddDiagnoser(MemoryDiagnoser.Default)
+            .AddColumn(StatisticColumn.Median)
+            .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Value));
+}

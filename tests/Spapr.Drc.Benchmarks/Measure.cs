@@ -1,0 +1,85 @@
+using System.Diagnostics;
+
+namespace Spapr.Drc.Benchmarks;
+
+/// <summary>The smoke mode's stopwatch: warm up, then the best of a few timed rounds, the two sides interleaved.</summary>
+internal static class Measure
+{
+    /// <summary>
+    /// Nanoseconds per operation of two loops, each the fastest of <paramref name="rounds"/> short rounds: on a
+    /// shared machine the fastest round is the one nobody preempted, which is what the ratio should compare.
+    /// </summary>
+    public static (double Value, double Baseline) NanosecondsPerOp(Func<int> value, Func<int> baseline, int opsPerCall, int rounds = 25, int callsPerRound = 20)
+    {
+        for (int i = 0; i < callsPerRound; i++)
+        {
+            value();
+            baseline();
+        }
+
+        double best = double.MaxValue, bestBaseline = double.MaxValue;
+        for (int r = 0; r < rounds; r++)
+        {
+            bestBaseline = Math.Min(bestBaseline, Round(baseline, opsPerCall, callsPerRound));
+            best = Math.Min(best, Round(value, opsPerCall, callsPerRound));
+        }
+
+        return (best, bestBaseline);
+    }
+
+    /// <summary>Bytes allocated on this thread per call, after a warm-up.</summary>
+    public static double AllocatedBytesPerCall(Action call, int calls = 10_000)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            call();
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < calls; i++)
+        {
+            call();
+        }
+
+        return (GC.GetAllocatedBytesForCurrentThread() - before) / (double)calls;
+    }
+
+    /// <summary>
+    /// Processor milliseconds (every thread of the process: the caller, timer callbacks, the GC) of each scenario
+    /// on a fresh fixture, the least of <paramref name="rounds"/>, the scenarios interleaved round by round.
+    /// Processor time rather than wall time: on a shared machine the wall clock mostly measures the neighbours,
+    /// and on the real clock it would include the idle wait for the deadline.
+    /// </summary>
+    public static double[] CpuMilliseconds(int rounds, params (Func<TimeoutScenario> Setup, Action<TimeoutScenario> Run)[] scenarios)
+    {
+        var best = Enumerable.Repeat(double.MaxValue, scenarios.Length).ToArray();
+        using var process = Process.GetCurrentProcess();
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int i = 0; i < scenarios.Length; i++)
+            {
+                using var fixture = scenarios[i].Setup();
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                process.Refresh();
+                var before = process.TotalProcessorTime;
+                scenarios[i].Run(fixture);
+                process.Refresh();
+                best[i] = Math.Min(best[i], (process.TotalProcessorTime - before).TotalMilliseconds);
+            }
+        }
+
+        return best;
+    }
+
+    private static double Round(Func<int> call, int opsPerCall, int calls)
+    {
+        var watch = Stopwatch.StartNew();
+        for (int i = 0; i < calls; i++)
+        {
+            call();
+        }
+
+        return watch.Elapsed.TotalNanoseconds / ((double)calls * opsPerCall);
+    }
+}
