@@ -1260,7 +1260,7 @@ public sealed partial class DrcRegistry : IDisposable
         _outbox.Enqueue((Notification.HotplugEventQueued, new HotplugEventQueuedEventArgs(e)));
     }
 
-    /// <summary>Removes and returns the first queued event whose class is in <paramref name="mask"/> (FIFO).</summary>
+    /// <summary>The first queued event (FIFO) whose class is in <paramref name="mask"/>, and its position; the caller removes it.</summary>
     internal HotplugEvent? PeekEvent(uint mask, out int position)
     {
         for (position = 0; position < _events.Count; position++)

@@ -9,10 +9,9 @@ public sealed class QuickStartTests
     [Fact]
     public void QuickStart_HotPlugAcquireAndUnplugCpu_CompletesUnplug()
     {
-        var log = new List<string>();
-
         // --- README quick start begins ---
         using var machine = new DrcRegistry();          // one per machine; TimeProvider.System by default
+        var log = new List<string>();
         machine.CreateConnectors(DrcType.Cpu, 0, 4);    // "CPU 0" .. "CPU 3", indexes 0x10000000 ..
         machine.Attach(DrcIndex.From(DrcType.Cpu, 0), "core0", null, PlugMode.Cold);
 

@@ -54,7 +54,18 @@ public sealed class SpaprDrc
     public bool IsUnplugPending => _request is not null;
 
     /// <summary>When the pending unplug times out; <see langword="null"/> when no timer runs.</summary>
-    public DateTimeOffset? UnplugDeadline => _request?.Deadline;
+    public DateTimeOffset? UnplugDeadline
+    {
+        get
+        {
+            // A DateTimeOffset? is wider than an atomic write: a lock-free read could see half of a change
+            // (a deadline of 0001-01-01). Read it under the lock it is written under.
+            lock (Registry.Sync)
+            {
+                return _request?.Deadline;
+            }
+        }
+    }
 
     /// <summary>The time left until the pending unplug times out, on the registry's clock; <see langword="null"/> when no timer runs.</summary>
     public TimeSpan? UnplugTimeRemaining
