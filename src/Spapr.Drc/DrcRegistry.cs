@@ -1204,7 +1204,7 @@ public sealed partial class DrcRegistry : IDisposable
     private void Notify(Notification kind, UnplugRequest request, UnplugOutcome outcome, bool isTerminal)
     {
         _metrics.Notified(outcome);
-        _outbox.Enqueue((kind, new UnplugEventArgs(request.Primary.Index, request.Primary.Name, request.Device, request.AllConnectors, outcome, isTerminal, request.RequestedAt, TimeProvider.GetUtcNow(), request.Id)));
+        _outbox.Enqueue((kind, new UnplugEventArgs(request.Primary.Index, request.Device, request.AllConnectors, outcome, isTerminal, request.RequestedAt, TimeProvider.GetUtcNow(), request.Id)));
     }
 
     private void ResetLocked(string reason)

@@ -5,10 +5,11 @@ namespace Spapr.Drc;
 /// <summary>An unplug notification: completed, timed out, rejected by the guest, or cancelled. Immutable.</summary>
 public sealed class UnplugEventArgs : EventArgs
 {
-    internal UnplugEventArgs(DrcIndex index, string name, object device, ImmutableArray<DrcIndex> connectors, UnplugOutcome outcome, bool isTerminal, DateTimeOffset requestedAt, DateTimeOffset occurredAt, long requestId)
+    private string? _name;
+
+    internal UnplugEventArgs(DrcIndex index, object device, ImmutableArray<DrcIndex> connectors, UnplugOutcome outcome, bool isTerminal, DateTimeOffset requestedAt, DateTimeOffset occurredAt, long requestId)
     {
         Index = index;
-        Name = name;
         Device = device;
         Connectors = connectors;
         Outcome = outcome;
@@ -22,7 +23,8 @@ public sealed class UnplugEventArgs : EventArgs
     public DrcIndex Index { get; }
 
     /// <summary>That connector's name, e.g. "CPU 8".</summary>
-    public string Name { get; }
+    // Formatted on first read: thousands of LMB timeouts notify at once, and most handlers never read it.
+    public string Name => _name ??= DrcTypeInfo.NameOf(Index);
 
     /// <summary>The emulator's device object.</summary>
     public object Device { get; }
