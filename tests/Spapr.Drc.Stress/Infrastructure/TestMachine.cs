@@ -28,13 +28,20 @@ internal static class TestMachine
 
     public static uint PciId(uint phb, uint devfn) => (phb << 16) | devfn;
 
-    /// <summary>Creates the PCI connectors of a PHB (again, after its release took them along). Call from one thread only.</summary>
+    /// <summary>
+    /// Creates the PCI connectors of a PHB that do not exist (again, after its release took them along). Call from one
+    /// thread only. Another thread may plug the PHB and release it again half-way through, taking the first few new
+    /// connectors along while the rest are still to come: so each is created only when it is missing.
+    /// </summary>
     public static void CreatePciSlots(DrcRegistry registry, uint phb)
     {
         var owner = DrcIndex.From(DrcType.Phb, phb);
         foreach (var devfn in DevFns)
         {
-            registry.CreateConnector(DrcType.Pci, PciId(phb, devfn), owner);
+            if (!registry.TryGet(DrcType.Pci, PciId(phb, devfn), out _))
+            {
+                registry.CreateConnector(DrcType.Pci, PciId(phb, devfn), owner);
+            }
         }
     }
 
