@@ -82,8 +82,15 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
         threads.ForEach(t => t.Join());
         pausable?.Resume();
 
-        // Quiesce: every timer (at most 20 ms) has had time to fire and its notifications to be raised.
+        // Quiesce: every timer (at most 20 ms) fires and its notifications are raised. On a loaded machine the thread
+        // pool may run a due timer late, so wait until no deadline is in the past (up to 10 s: a lost timer still fails).
         Thread.Sleep(200);
+        for (int wait = 0; wait < 200 && registry.GetPendingUnplugs().Any(p => p.Deadline is { } d && d <= registry.TimeProvider.GetUtcNow()); wait++)
+        {
+            Thread.Sleep(50);
+        }
+
+        Thread.Sleep(50);
         registry.AssertInvariants();
         var now = registry.TimeProvider.GetUtcNow();
         var pending = registry.GetPendingUnplugs();

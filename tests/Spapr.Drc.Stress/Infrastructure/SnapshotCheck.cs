@@ -68,13 +68,23 @@ internal static class SnapshotCheck
                     return null;
                 }
 
-                destination.AttachMemoryDevice(group.Members[0].Index, group.Members.Length, group.Device, _ => attachment.Fragment, PlugMode.Cold);
+                if (!destination.TryAttachMemoryDevice(group.Members[0].Index, group.Members.Length, group.Device, _ => attachment.Fragment, PlugMode.Cold, out _))
+                {
+                    // Another memory device of the source already holds one of these LMBs at the destination: the
+                    // layout cannot be rebuilt with consecutive LMBs per device. Counted and reported, not checked.
+                    Interlocked.Increment(ref Skipped);
+                    return null;
+                }
             }
             else
             {
                 foreach (var run in Runs(attached))
                 {
-                    destination.AttachMemoryDevice(run[0].Index, run.Count, group.Device, _ => attachment.Fragment, PlugMode.Cold);
+                    if (!destination.TryAttachMemoryDevice(run[0].Index, run.Count, group.Device, _ => attachment.Fragment, PlugMode.Cold, out _))
+                    {
+                        Interlocked.Increment(ref Skipped);
+                        return null;
+                    }
                 }
             }
         }
