@@ -1016,8 +1016,13 @@ public sealed partial class DrcRegistry : IDisposable
             {
                 Arm(request, now);
             }
+
             _metrics.RequestAccepted(UnplugRequestStatus.Retried);
-            Log.UnplugRequested(_logger, drc.Index, drc.Name, existing.Device, UnplugRequestStatus.Retried, timeout);
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                Log.UnplugRequested(_logger, drc.Index, drc.Name, existing.Device, UnplugRequestStatus.Retried, timeout);
+            }
+
             return new UnplugRequestResult(UnplugRequestStatus.Retried, drc.Index, timeout,
                 $"{drc.Name} ({drc.Index}) unplug request sent to the guest again.");
         }
