@@ -107,21 +107,13 @@ public sealed partial class DrcRegistry
         LoadSnapshot(copy.GetBuffer().AsSpan(0, (int)copy.Length), options);
     }
 
-    private static bool IsColdPlugState(SpaprDrc drc, Attachment? attachment)
-    {
-        if (drc.Request is not null || drc.Cursor != 0)
-        {
-            return false;
-        }
-
-        bool physical = drc.Class == DrcClass.Physical;
-        return attachment is null
-            ? drc.State == DrcTypeInfo.EmptyStateOf(drc.Class) && drc.DrIndicator == DrIndicator.Inactive
-            : drc.State == DrcTypeInfo.ReadyStateOf(drc.Class) && drc.DrIndicator == (physical ? DrIndicator.Active : DrIndicator.Inactive);
-    }
-
     private static int CountRuns(List<SpaprDrc> connectors)
     {
+        if (connectors.Count == 1)
+        {
+            return 1;
+        }
+
         int runs = 0;
         uint next = 0;
         foreach (var drc in connectors)
@@ -132,23 +124,6 @@ public sealed partial class DrcRegistry
             }
 
             next = unchecked(drc.Index.Value + 1);
-        }
-
-        return runs;
-    }
-
-    private static int CountRuns(ImmutableArray<DrcIndex> connectors)
-    {
-        int runs = 0;
-        uint next = 0;
-        foreach (var index in connectors)
-        {
-            if (runs == 0 || index.Value != next)
-            {
-                runs++;
-            }
-
-            next = unchecked(index.Value + 1);
         }
 
         return runs;
@@ -210,57 +185,33 @@ public sealed partial class DrcRegistry
 
     private long SaveLocked(IBufferWriter<byte> destination)
     {
-        var ordered = Ordered();
-
-        // Only the connectors that differ from cold plug are written (all pending ones among them): collect them
-        // in the sizing pass so the writing passes touch only those, not every connector again.
-        var dirty = ArrayPool<SpaprDrc>.Shared.Rent(ordered.Length);
-        try
-        {
-            return SaveLocked(destination, ordered, dirty);
-        }
-        finally
-        {
-            Array.Clear(dirty, 0, ordered.Length);
-            ArrayPool<SpaprDrc>.Shared.Return(dirty);
-        }
-    }
-
-    private long SaveLocked(IBufferWriter<byte> destination, SpaprDrc[] ordered, SpaprDrc[] dirty)
-    {
         var now = TimeProvider.GetUtcNow();
 
+        // Only connectors that differ from cold plug are written (all pending ones among them), and the change
+        // list holds exactly those, in index order: the snapshot costs what changed, not the machine's size.
+        var dirty = _changes.Current();
+
         // First pass: sizes, so every section header (and the total in the stream header) is written before its payload.
-        int records = 0;
+        int records = dirty.Length;
         int cursors = 0;
-        int devices = 0;
         int requests = 0;
         long runs = 0;
-        foreach (var drc in ordered)
+        foreach (var drc in dirty)
         {
-            var attachment = drc.Attachment;
-            if (attachment is not null)
+            if (drc.Cursor != 0)
             {
-                devices++;
-            }
-
-            if (!IsColdPlugState(drc, attachment))
-            {
-                dirty[records++] = drc;
-                if (drc.Cursor != 0)
-                {
-                    cursors++;
-                }
+                cursors++;
             }
 
             // A request is written once, at the first connector it still waits for.
             if (drc.Request is { } request && ReferenceEquals(request.Remaining[0], drc))
             {
                 requests++;
-                runs += CountRuns(request.AllConnectors) + CountRuns(request.Remaining);
+                runs += request.AllConnectorRuns + CountRuns(request.Remaining);
             }
         }
 
+        int devices = _changes.DeviceCount;
         long connectorsPayload = records == 0 ? 0 : 4 + ((long)records * SnapshotFormat.ConnectorRecordSize) + ((long)cursors * SnapshotFormat.CursorSize);
         long unplugsPayload = requests == 0 ? 0 : 4 + ((long)requests * SnapshotFormat.UnplugRecordSize) + (runs * SnapshotFormat.RunSize);
         long eventsPayload = _events.Count == 0 ? 0 : 4 + ((long)_events.Count * SnapshotFormat.EventRecordSize);
@@ -290,7 +241,7 @@ public sealed partial class DrcRegistry
         {
             writer.WriteSectionHeader(SnapshotFormat.ConnectorsSection, required: true, connectorsPayload);
             writer.WriteUInt32((uint)records);
-            foreach (var drc in dirty.AsSpan(0, records))
+            foreach (var drc in dirty)
             {
                 var attachment = drc.Attachment;
 
@@ -314,7 +265,7 @@ public sealed partial class DrcRegistry
         {
             writer.WriteSectionHeader(SnapshotFormat.UnplugsSection, required: true, unplugsPayload);
             writer.WriteUInt32((uint)requests);
-            foreach (var drc in dirty.AsSpan(0, records))
+            foreach (var drc in dirty)
             {
                 if (drc.Request is not { } request || !ReferenceEquals(request.Remaining[0], drc))
                 {
@@ -327,14 +278,16 @@ public sealed partial class DrcRegistry
                     left = Math.Clamp((deadline - now).Ticks, 0, request.Timeout.Ticks);
                 }
 
-                writer.WriteUInt32(request.Primary.Index.Value);
-                writer.WriteInt64(request.Id);
-                writer.WriteByte((byte)((request.TimedOut ? SnapshotFormat.UnplugTimedOut : 0) | (request.Deadline is null ? 0 : SnapshotFormat.UnplugTimerRunning)));
-                writer.WriteInt64(request.Timeout.Ticks);
-                writer.WriteInt64(left);
-                writer.WriteInt64(Math.Max(0, (now - request.RequestedAt).Ticks));
-                writer.WriteUInt32((uint)CountRuns(request.AllConnectors));
-                writer.WriteUInt32((uint)CountRuns(request.Remaining));
+                // The fixed part in one span (the layout is in FORMAT.md), then the runs.
+                var record = writer.Take(SnapshotFormat.UnplugRecordSize);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record, request.Primary.Index.Value);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(record[4..], request.Id);
+                record[12] = (byte)((request.TimedOut ? SnapshotFormat.UnplugTimedOut : 0) | (request.Deadline is null ? 0 : SnapshotFormat.UnplugTimerRunning));
+                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(record[13..], request.Timeout.Ticks);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(record[21..], left);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(record[29..], Math.Max(0, (now - request.RequestedAt).Ticks));
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record[37..], (uint)request.AllConnectorRuns);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record[41..], (uint)CountRuns(request.Remaining));
                 WriteRuns(ref writer, request.AllConnectors);
                 WriteRuns(ref writer, request.Remaining);
             }
@@ -430,15 +383,7 @@ public sealed partial class DrcRegistry
 
         ValidateUnplugsLocked(p, now, detach, pendingFlags);
 
-        int attached = 0;
-        foreach (var drc in Ordered())
-        {
-            if (drc.Attachment is not null)
-            {
-                attached++;
-            }
-        }
-
+        int attached = _changes.DeviceCount;
         if ((uint)(attached - detach.Count) != p.DeviceCount)
         {
             throw new DrcSnapshotException(string.Create(CultureInfo.InvariantCulture, $"the source machine had {p.DeviceCount} connectors with a device, this one has {attached - detach.Count} (the destination must attach the same devices before loading)."), p.MachineOffset + 16);
@@ -452,6 +397,7 @@ public sealed partial class DrcRegistry
         long budget = 2L * _connectors.Count;
         int claims = 0;
         long[] ids = p.UnplugCount == 0 ? [] : ArrayPool<long>.Shared.Rent(p.UnplugCount);
+        int pendingHint = 0;
         try
         {
             for (int k = 0; k < p.UnplugCount; k++)
@@ -491,6 +437,7 @@ public sealed partial class DrcRegistry
                 }
 
                 var remaining = new List<SpaprDrc>((int)pendingTotal);
+                int firstPendingAt = -1;
                 for (int r = 0; r < u.PendingRuns; r++)
                 {
                     uint first = runs[u.PendingRunStart + (2 * r)];
@@ -498,7 +445,7 @@ public sealed partial class DrcRegistry
                     for (uint m = 0; m < length; m++)
                     {
                         uint value = first + m;
-                        int at = p.FindConnectorRecord(value);
+                        int at = p.FindConnectorRecord(value, ref pendingHint);
                         if (at < 0 || !records[at].UnplugPending)
                         {
                             throw new DrcSnapshotException($"unplug request {u.Id} waits for {new DrcIndex(value)}, which the stream does not mark unplug-pending.", u.Offset);
@@ -510,6 +457,7 @@ public sealed partial class DrcRegistry
                         }
 
                         records[at].ClaimedBy = k + 1;
+                        firstPendingAt = firstPendingAt < 0 ? at : firstPendingAt;
                         claims++;
                         remaining.Add(records[at].Target!);
                     }
@@ -533,6 +481,7 @@ public sealed partial class DrcRegistry
                 int allCount = 0;
                 int pendingSeen = 0;
                 int released = 0;
+                int allHint = firstPendingAt;
                 for (int r = 0; r < u.AllRuns; r++)
                 {
                     uint first = runs[u.AllRunStart + (2 * r)];
@@ -541,18 +490,20 @@ public sealed partial class DrcRegistry
                     for (uint m = 0; m < length; m++)
                     {
                         uint value = first + m;
+                        int at = p.FindConnectorRecord(value, ref allHint);
+                        if (at >= 0 && records[at].ClaimedBy == k + 1)
+                        {
+                            all[allCount++] = new DrcIndex(value);
+                            pendingSeen++;
+                            continue;
+                        }
+
                         if (!_connectors.TryGetValue(value, out var member))
                         {
                             throw new DrcSnapshotException($"unplug request {u.Id} covers {new DrcIndex(value)}, which does not exist on this machine.", u.Offset);
                         }
 
                         all[allCount++] = member.Index;
-                        int at = p.FindConnectorRecord(value);
-                        if (at >= 0 && records[at].ClaimedBy == k + 1)
-                        {
-                            pendingSeen++;
-                            continue;
-                        }
 
                         // Released at the source while the rest of its memory device is still pending.
                         if (group is null || at >= 0)
@@ -628,7 +579,12 @@ public sealed partial class DrcRegistry
                 }
             }
 
-            Array.Sort(ids, 0, p.UnplugCount);
+            // Ids come out of a save in connector order, usually ascending already: then the sort is skipped.
+            if (!IsAscending(ids.AsSpan(0, p.UnplugCount)))
+            {
+                Array.Sort(ids, 0, p.UnplugCount);
+            }
+
             for (int k = 1; k < p.UnplugCount; k++)
             {
                 if (ids[k] == ids[k - 1])
@@ -646,10 +602,25 @@ public sealed partial class DrcRegistry
         }
     }
 
+    private static bool IsAscending(ReadOnlySpan<long> values)
+    {
+        for (int i = 1; i < values.Length; i++)
+        {
+            if (values[i] < values[i - 1])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private void ApplySnapshotLocked(ParsedSnapshot p, DateTimeOffset now, List<SpaprDrc> detach, SnapshotTimerMode mode)
     {
         // Nothing below can fail: every check ran above. First the cold-plug baseline, then what the stream says.
-        foreach (var drc in Ordered())
+        // Connectors off the change list are in their cold-plug state already; only the listed ones are reset
+        // (their setters do not enlist them again, so the list does not move under the loop).
+        foreach (var drc in _changes.Enlisted())
         {
             if (drc.Request is { } old)
             {
@@ -675,13 +646,26 @@ public sealed partial class DrcRegistry
             drc.State = DrcTypeInfo.EmptyStateOf(drc.Class);
         }
 
-        for (int i = 0; i < p.ConnectorRecordCount; i++)
+        var targets = ArrayPool<SpaprDrc>.Shared.Rent(p.ConnectorRecordCount);
+        try
         {
-            ref var record = ref p.Connectors[i];
-            var drc = record.Target!;
-            drc.State = record.State;
-            drc.DrIndicator = record.Indicator;
-            drc.Cursor = record.Cursor;
+            for (int i = 0; i < p.ConnectorRecordCount; i++)
+            {
+                ref var record = ref p.Connectors[i];
+                var drc = record.Target!;
+                drc.State = record.State;
+                drc.DrIndicator = record.Indicator;
+                drc.Cursor = record.Cursor;
+                targets[i] = drc;
+            }
+
+            // What differs from cold plug now is exactly what the stream listed, in its (index) order.
+            _changes.ReplaceWith(targets.AsSpan(0, p.ConnectorRecordCount));
+        }
+        finally
+        {
+            Array.Clear(targets, 0, p.ConnectorRecordCount);
+            ArrayPool<SpaprDrc>.Shared.Return(targets);
         }
 
         var restored = new UnplugRequest[p.UnplugCount];
@@ -713,9 +697,7 @@ public sealed partial class DrcRegistry
         _hotplugEventsNegotiated = p.Negotiated;
 
         // Timers last: a fake clock may fire a zero due time synchronously, and it must find the state complete.
-        foreach (var request in restored)
-        {
-            _timers.Schedule(request);
-        }
+        // Every request the queue held ended above, so the queue is rebuilt from the restored ones in one go.
+        _timers.ReplaceAll(restored);
     }
 }

@@ -22,8 +22,12 @@ public sealed partial class DrcRegistry : IDisposable
     private readonly DrcMetrics _metrics;
     private readonly UnplugTimerQueue _timers;
     private readonly List<HotplugEvent> _events = [];
+    private readonly ChangedConnectors _changes = new();
     private readonly Queue<(Notification Kind, EventArgs Args)> _outbox = new();
     private readonly object _dispatchSync = new();
+
+    // Owned by whichever thread holds _dispatchSync: the notifications it is raising.
+    private readonly List<(Notification Kind, EventArgs Args)> _dispatchBatch = [];
     private SpaprDrc[]? _ordered;
     private long _nextRequestId;
     private uint _nextLogId = 1;
@@ -541,8 +545,20 @@ public sealed partial class DrcRegistry : IDisposable
         lock (_sync)
         {
             var requests = new HashSet<UnplugRequest>();
+            var listed = new HashSet<SpaprDrc>();
+            foreach (var drc in _changes.Enlisted())
+            {
+                Check(listed.Add(drc), drc, "listed twice as changed");
+                Check(drc.IsEnlisted || drc.IsRemoved, drc, "on the change list but not marked as listed");
+            }
+
+            int devices = 0;
             foreach (var drc in _connectors.Values)
             {
+                devices += drc.Attachment is null ? 0 : 1;
+                Check(!drc.IsRemoved, drc, "removed but still registered");
+                Check(drc.IsEnlisted == listed.Contains(drc), drc, "its change-list mark disagrees with the list");
+                Check(drc.IsEnlisted || drc.IsInColdPlugState, drc, "differs from cold plug but is not on the change list (a snapshot would leave it out)");
                 var state = drc.State;
                 bool validForClass = drc.Class == DrcClass.Logical
                     ? state is >= DrcState.LogicalUnusable and <= DrcState.LogicalConfigured
@@ -572,6 +588,7 @@ public sealed partial class DrcRegistry : IDisposable
             }
 
             Check(requests.Count == _pendingCount, null, $"pending count {_pendingCount} but {requests.Count} requests pending");
+            Check(devices == _changes.DeviceCount, null, $"device count {_changes.DeviceCount} but {devices} connectors hold a device");
         }
 
         static void Check(bool condition, SpaprDrc? drc, string what)
@@ -614,6 +631,9 @@ public sealed partial class DrcRegistry : IDisposable
 
         return _ordered;
     }
+
+    /// <summary>The connectors that may differ from cold plug, and the device count (see <see cref="ChangedConnectors"/>).</summary>
+    internal ChangedConnectors Changes => _changes;
 
     internal bool TryGetLocked(uint index, [NotNullWhen(true)] out SpaprDrc? drc) => _connectors.TryGetValue(index, out drc);
 
@@ -696,18 +716,36 @@ public sealed partial class DrcRegistry : IDisposable
 
             try
             {
+                // Everything queued so far is taken in one lock hold and raised outside it: thousands of timeouts
+                // firing at once cost one lock acquisition here, not one each against the callers of the registry.
+                // Items a handler queues meanwhile come after the batch, as they would one by one.
+                var batch = _dispatchBatch;
                 while (true)
                 {
-                    (Notification Kind, EventArgs Args) item;
                     lock (_sync)
                     {
-                        if (!_outbox.TryDequeue(out item))
+                        while (_outbox.TryDequeue(out var queued))
                         {
-                            break;
+                            batch.Add(queued);
                         }
                     }
 
-                    Raise(item.Kind, item.Args);
+                    if (batch.Count == 0)
+                    {
+                        break;
+                    }
+
+                    try
+                    {
+                        foreach (var (kind, args) in batch)
+                        {
+                            Raise(kind, args);
+                        }
+                    }
+                    finally
+                    {
+                        batch.Clear();
+                    }
                 }
             }
             finally
@@ -1156,6 +1194,7 @@ public sealed partial class DrcRegistry : IDisposable
             }
 
             _connectors.Remove(owned.Index.Value);
+            _changes.Removed(owned);
             _ordered = null;
             _structureChanged = true;
             Log.ConnectorRemoved(_logger, owned.Index, owned.Name);

@@ -8,13 +8,16 @@ public sealed class SpaprDrc
 {
     private volatile Attachment? _attachment;
     private volatile UnplugRequest? _request;
+    private DrcState _state;
+    private DrIndicator _drIndicator;
+    private int _cursor;
 
     internal SpaprDrc(DrcRegistry registry, DrcIndex index, DrcIndex? owner)
     {
         Registry = registry;
         Index = index;
         Owner = owner;
-        State = DrcTypeInfo.EmptyStateOf(Class);
+        _state = DrcTypeInfo.EmptyStateOf(Class);
     }
 
     /// <summary>The registry that owns this connector.</summary>
@@ -39,10 +42,32 @@ public sealed class SpaprDrc
     public DrcIndex? Owner { get; }
 
     /// <summary>The current state.</summary>
-    public DrcState State { get; internal set; }
+    public DrcState State
+    {
+        get => _state;
+        internal set
+        {
+            if (_state != value)
+            {
+                _state = value;
+                Changed();
+            }
+        }
+    }
 
     /// <summary>The DR indicator (physical connectors; always Inactive for logical ones).</summary>
-    public DrIndicator DrIndicator { get; internal set; }
+    public DrIndicator DrIndicator
+    {
+        get => _drIndicator;
+        internal set
+        {
+            if (_drIndicator != value)
+            {
+                _drIndicator = value;
+                Changed();
+            }
+        }
+    }
 
     /// <summary>The attached device (the emulator's object), or <see langword="null"/>.</summary>
     public object? Device => _attachment?.Device;
@@ -91,18 +116,83 @@ public sealed class SpaprDrc
     internal Attachment? Attachment
     {
         get => _attachment;
-        set => _attachment = value;
+        set
+        {
+            var old = _attachment;
+            if (!ReferenceEquals(old, value))
+            {
+                _attachment = value;
+                if ((old is null) != (value is null))
+                {
+                    Registry.Changes.DeviceCountChanged(value is null ? -1 : 1);
+                }
+
+                Changed();
+            }
+        }
     }
 
     internal UnplugRequest? Request
     {
         get => _request;
-        set => _request = value;
+        set
+        {
+            if (!ReferenceEquals(_request, value))
+            {
+                _request = value;
+                Changed();
+            }
+        }
     }
 
     /// <summary>The configure-connector cursor: the next token of the flattened fragment.</summary>
-    internal int Cursor { get; set; }
+    internal int Cursor
+    {
+        get => _cursor;
+        set
+        {
+            if (_cursor != value)
+            {
+                _cursor = value;
+                Changed();
+            }
+        }
+    }
+
+    /// <summary>Whether the registry's <see cref="ChangedConnectors"/> list holds this connector (under the registry lock).</summary>
+    internal bool IsEnlisted { get; set; }
+
+    /// <summary>Whether the connector has left its registry (a PHB took its PCI slots along).</summary>
+    internal bool IsRemoved { get; set; }
+
+    /// <summary>
+    /// Whether the connector is exactly as cold plug (attach, then reset) leaves it: ready with its device, or empty,
+    /// nothing pending, no configure-connector walk under way, the default DR indicator. A snapshot skips these.
+    /// </summary>
+    internal bool IsInColdPlugState
+    {
+        get
+        {
+            if (_request is not null || _cursor != 0)
+            {
+                return false;
+            }
+
+            return _attachment is null
+                ? _state == DrcTypeInfo.EmptyStateOf(Class) && _drIndicator == DrIndicator.Inactive
+                : _state == DrcTypeInfo.ReadyStateOf(Class) && _drIndicator == (Class == DrcClass.Physical ? DrIndicator.Active : DrIndicator.Inactive);
+        }
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Index}) {State}";
+
+    // Every setter lands here, under the registry lock: the snapshot must learn of every connector that left cold plug.
+    private void Changed()
+    {
+        if (!IsEnlisted)
+        {
+            Registry.Changes.Enlist(this);
+        }
+    }
 }

@@ -58,6 +58,27 @@ internal sealed class ParsedSnapshot : IDisposable
         }
     }
 
+    /// <summary>
+    /// The position of the connector record for <paramref name="index"/>, or -1. Unplug records list their
+    /// connectors in index order, as the connector records are, so the record after the last one found is
+    /// tried first; anything else is a binary search.
+    /// </summary>
+    public int FindConnectorRecord(uint index, ref int hint)
+    {
+        if ((uint)hint < (uint)ConnectorRecordCount && Connectors[hint].Index == index)
+        {
+            return hint++;
+        }
+
+        int found = FindConnectorRecord(index);
+        if (found >= 0)
+        {
+            hint = found + 1;
+        }
+
+        return found;
+    }
+
     public int FindConnectorRecord(uint index)
     {
         int lo = 0;
@@ -86,15 +107,18 @@ internal sealed class ParsedSnapshot : IDisposable
 
     public void Dispose()
     {
+        // Only the filled part can hold references: clear that, not the whole (possibly larger) pooled array.
         if (Connectors.Length > 0)
         {
-            ArrayPool<ConnectorRecord>.Shared.Return(Connectors, clearArray: true);
+            Array.Clear(Connectors, 0, ConnectorRecordCount);
+            ArrayPool<ConnectorRecord>.Shared.Return(Connectors);
             Connectors = [];
         }
 
         if (Unplugs.Length > 0)
         {
-            ArrayPool<UnplugRecord>.Shared.Return(Unplugs, clearArray: true);
+            Array.Clear(Unplugs, 0, UnplugCount);
+            ArrayPool<UnplugRecord>.Shared.Return(Unplugs);
             Unplugs = [];
         }
 
@@ -300,17 +324,16 @@ internal sealed class ParsedSnapshot : IDisposable
         int runWords = 0;
         for (int i = 0; i < count; i++)
         {
-            int at = r.Offset;
-            var record = new UnplugRecord
-            {
-                Offset = at,
-                Primary = r.ReadUInt32(),
-                Id = r.ReadInt64(),
-                Flags = r.ReadByte(),
-                TimeoutTicks = r.ReadInt64(),
-                LeftTicks = r.ReadInt64(),
-                AgeTicks = r.ReadInt64(),
-            };
+            // Filled in place: the record holds references, and copying it in would cost a barriered struct copy per request.
+            ref var record = ref Unplugs[i];
+            record = default;
+            record.Offset = r.Offset;
+            record.Primary = r.ReadUInt32();
+            record.Id = r.ReadInt64();
+            record.Flags = r.ReadByte();
+            record.TimeoutTicks = r.ReadInt64();
+            record.LeftTicks = r.ReadInt64();
+            record.AgeTicks = r.ReadInt64();
             uint allRuns = r.ReadUInt32();
             uint pendingRuns = r.ReadUInt32();
             CheckUnplugFields(record);
@@ -342,7 +365,6 @@ internal sealed class ParsedSnapshot : IDisposable
                 Runs[runWords++] = length;
             }
 
-            Unplugs[i] = record;
             UnplugCount = i + 1;
         }
 

@@ -21,6 +21,9 @@ internal sealed class UnplugRequest(long id, SpaprDrc primary, object device, Li
     /// <summary>Every connector of the device, in order; a restored request brings its own (some may be released already).</summary>
     public ImmutableArray<DrcIndex> AllConnectors { get; } = allConnectors.IsDefault ? IndexesOf(connectors) : allConnectors;
 
+    /// <summary>How many runs of consecutive indexes <see cref="AllConnectors"/> makes (a snapshot writes it per save).</summary>
+    public int AllConnectorRuns => _allConnectorRuns ??= CountRuns(AllConnectors);
+
     public DateTimeOffset RequestedAt { get; } = requestedAt;
 
     public TimeSpan Timeout { get; set; } = timeout;
@@ -36,6 +39,25 @@ internal sealed class UnplugRequest(long id, SpaprDrc primary, object device, Li
 
     /// <summary>Set once the request reached its terminal outcome.</summary>
     public bool Ended { get; set; }
+
+    private int? _allConnectorRuns;
+
+    private static int CountRuns(ImmutableArray<DrcIndex> connectors)
+    {
+        int runs = 0;
+        uint next = 0;
+        foreach (var index in connectors)
+        {
+            if (runs == 0 || index.Value != next)
+            {
+                runs++;
+            }
+
+            next = unchecked(index.Value + 1);
+        }
+
+        return runs;
+    }
 
     private static ImmutableArray<DrcIndex> IndexesOf(List<SpaprDrc> connectors)
     {

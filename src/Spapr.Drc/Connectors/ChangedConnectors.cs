@@ -1,0 +1,121 @@
+using System.Runtime.InteropServices;
+
+namespace Spapr.Drc;
+
+/// <summary>
+/// The connectors of one registry that may differ from their cold-plug state, and how many connectors hold a device.
+/// A snapshot writes only connectors that differ from cold plug, and a load resets only those before applying the
+/// stream, so both cost the changed connectors rather than the whole machine (16,384 LMBs, of which a few hundred
+/// are in flux). Every write to a connector's state, indicator, cursor, device or request goes through
+/// <see cref="SpaprDrc"/>'s setters, which enlist the connector here. A connector is listed at most once (its
+/// <see cref="SpaprDrc.IsEnlisted"/> mark); one that went back to cold plug, or left the machine, stays until the next
+/// prune: every save, and each time the list doubles. Used only under the registry lock.
+/// </summary>
+internal sealed class ChangedConnectors
+{
+    private const int MinimumPruneAt = 1024;
+
+    private readonly List<SpaprDrc> _list = [];
+    private int _pruneAt = MinimumPruneAt;
+    private bool _sorted = true;
+
+    /// <summary>How many connectors of the registry hold a device.</summary>
+    public int DeviceCount { get; private set; }
+
+    /// <summary>Entries, stale ones included (for tests).</summary>
+    public int Count => _list.Count;
+
+    /// <summary>Enlists a connector whose state just changed. Amortized O(1); allocates only when the list grows.</summary>
+    public void Enlist(SpaprDrc drc)
+    {
+        drc.IsEnlisted = true;
+        if (_list.Count > 0 && _list[^1].Index.Value > drc.Index.Value)
+        {
+            _sorted = false;
+        }
+
+        _list.Add(drc);
+
+        // Connectors that went back to cold plug (a finished unplug, a reset) would pile up: drop them each time
+        // the list doubles, so it stays within twice the changed connectors plus a constant.
+        if (_list.Count >= _pruneAt)
+        {
+            Prune();
+            _pruneAt = Math.Max(MinimumPruneAt, 2 * _list.Count);
+        }
+    }
+
+    /// <summary>A connector gained (+1) or lost (-1) its device.</summary>
+    public void DeviceCountChanged(int delta) => DeviceCount += delta;
+
+    /// <summary>
+    /// The connectors not in their cold-plug state, in index order, and nothing else: stale entries are dropped
+    /// first. The span is valid until the next change.
+    /// </summary>
+    public ReadOnlySpan<SpaprDrc> Current()
+    {
+        Prune();
+        if (!_sorted)
+        {
+            _list.Sort(static (a, b) => a.Index.Value.CompareTo(b.Index.Value));
+            _sorted = true;
+        }
+
+        return CollectionsMarshal.AsSpan(_list);
+    }
+
+    /// <summary>The enlisted connectors, stale ones included, in no particular order; valid until the next change.</summary>
+    public ReadOnlySpan<SpaprDrc> Enlisted() => CollectionsMarshal.AsSpan(_list);
+
+    /// <summary>Replaces the list with exactly these connectors (a snapshot load knows which ones it set).</summary>
+    /// <param name="connectors">The connectors, in index order.</param>
+    public void ReplaceWith(ReadOnlySpan<SpaprDrc> connectors)
+    {
+        foreach (var drc in _list)
+        {
+            drc.IsEnlisted = false;
+        }
+
+        _list.Clear();
+        foreach (var drc in connectors)
+        {
+            if (!drc.IsEnlisted)
+            {
+                drc.IsEnlisted = true;
+                _list.Add(drc);
+            }
+        }
+
+        _sorted = true;
+        _pruneAt = Math.Max(MinimumPruneAt, 2 * _list.Count);
+    }
+
+    /// <summary>A connector left the machine (a PHB took its PCI slots along).</summary>
+    public void Removed(SpaprDrc drc)
+    {
+        drc.IsRemoved = true;
+        if (drc.Attachment is not null)
+        {
+            DeviceCount--;
+        }
+    }
+
+    private void Prune()
+    {
+        int kept = 0;
+        for (int i = 0; i < _list.Count; i++)
+        {
+            var drc = _list[i];
+            if (drc.IsRemoved || drc.IsInColdPlugState)
+            {
+                drc.IsEnlisted = false;
+            }
+            else
+            {
+                _list[kept++] = drc;
+            }
+        }
+
+        _list.RemoveRange(kept, _list.Count - kept);
+    }
+}
