@@ -1013,11 +1013,7 @@ public sealed partial class DrcRegistry : IDisposable
             Log.UnplugRequested(_logger, drc.Index, drc.Name, first.Device, status, timeout);
         }
 
-        return allDone
-            ? new UnplugRequestResult(status, index, null, $"{drc.Name} ({index}) was released at once: the guest never took the device.")
-            : new UnplugRequestResult(status, index, timeout, timeout == Timeout.InfiniteTimeSpan
-                ? $"{drc.Name} ({index}) unplug requested; waiting for the guest (no timeout)."
-                : string.Create(CultureInfo.InvariantCulture, $"{drc.Name} ({index}) unplug requested; waiting for the guest, timeout {timeout.TotalSeconds:0.###} seconds."));
+        return new UnplugRequestResult(status, index, allDone ? null : timeout);
     }
 
     private UnplugRequestResult RepeatRequest(SpaprDrc drc, UnplugRequest existing, TimeSpan timeout)
@@ -1061,8 +1057,7 @@ public sealed partial class DrcRegistry : IDisposable
                 Log.UnplugRequested(_logger, drc.Index, drc.Name, existing.Device, UnplugRequestStatus.Retried, timeout);
             }
 
-            return new UnplugRequestResult(UnplugRequestStatus.Retried, drc.Index, timeout,
-                $"{drc.Name} ({drc.Index}) unplug request sent to the guest again.");
+            return new UnplugRequestResult(UnplugRequestStatus.Retried, drc.Index, timeout);
         }
 
         return new UnplugRequestResult(UnplugRequestStatus.AlreadyPending, drc.Index, Timeout.InfiniteTimeSpan,

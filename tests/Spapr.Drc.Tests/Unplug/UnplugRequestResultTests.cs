@@ -1,0 +1,84 @@
+namespace Spapr.Drc.Tests.Unplug;
+
+/// <summary>
+/// The sentences a request result carries. Accepted requests write theirs on first read (issue 8: formatting one per
+/// request was a third of a request's allocations), so the text, equality and hashing are pinned here.
+/// </summary>
+public sealed class UnplugRequestResultTests
+{
+    private static readonly DrcIndex Cpu1 = DrcIndex.From(DrcType.Cpu, 1);
+
+    [Fact]
+    public void Message_RequestedWithTimeout_SaysTheTimeoutInSeconds()
+    {
+        using var h = new UnplugHarness(new DrcOptions().SetUnplugTimeout(DrcType.Cpu, TimeSpan.FromMilliseconds(2500)));
+        var cpu = h.HotPlug(DrcType.Cpu, 1);
+
+        h.Registry.RequestUnplug(cpu).Message.Should().Be($"CPU 1 ({cpu}) unplug requested; waiting for the guest, timeout 2.5 seconds.");
+    }
+
+    [Fact]
+    public void Message_RequestedWithoutTimeout_SaysSo()
+    {
+        using var h = new UnplugHarness();
+        var lmb = h.HotPlug(DrcType.Lmb, 3);
+
+        h.Registry.RequestUnplug(lmb, Timeout.InfiniteTimeSpan).Message.Should().Be($"LMB 3 ({lmb}) unplug requested; waiting for the guest (no timeout).");
+    }
+
+    [Fact]
+    public void Message_DeviceTheGuestNeverTook_SaysItWasReleasedAtOnce()
+    {
+        using var h = new UnplugHarness();
+        var cpu = h.HotPlug(DrcType.Cpu, 1, acquire: false);
+
+        var result = h.Registry.RequestUnplug(cpu);
+
+        result.Status.Should().Be(UnplugRequestStatus.CompletedImmediately);
+        result.Message.Should().Be($"CPU 1 ({cpu}) was released at once: the guest never took the device.");
+        result.ToString().Should().Be(result.Message);
+    }
+
+    [Fact]
+    public void Message_Retry_SaysTheRequestWentAgain()
+    {
+        using var h = new UnplugHarness(new DrcOptions().SetUnplugTimeout(DrcType.Cpu, Timeout.InfiniteTimeSpan));
+        var cpu = h.HotPlug(DrcType.Cpu, 1);
+        h.Registry.RequestUnplug(cpu);
+
+        h.Registry.RequestUnplug(cpu).Message.Should().Be($"CPU 1 ({cpu}) unplug request sent to the guest again.");
+    }
+
+    [Fact]
+    public void Equality_DeferredAndWrittenOutMessages_CompareByTheirText()
+    {
+        using var h = new UnplugHarness();
+        var cpu = h.HotPlug(DrcType.Cpu, 1);
+        var result = h.Registry.RequestUnplug(cpu);
+        var same = new UnplugRequestResult(result.Status, result.Index, result.TimeRemaining, result.Message);
+        var other = same with { Message = "something else" };
+
+        result.Should().Be(same);
+        (result == same).Should().BeTrue();
+        result.GetHashCode().Should().Be(same.GetHashCode());
+        result.Should().NotBe(other);
+        result.Deconstruct(out var status, out var index, out var left, out var message);
+        (status, index, left, message).Should().Be((UnplugRequestStatus.Requested, cpu, DrcOptions.DefaultCpuUnplugTimeout, same.Message));
+    }
+
+    [Fact]
+    public void Construction_NullMessage_IsRefused()
+    {
+        var construct = () => new UnplugRequestResult(UnplugRequestStatus.NoDevice, Cpu1, null, null!);
+        var init = () => new UnplugRequestResult(UnplugRequestStatus.NoDevice, Cpu1, null, "x") with { Message = null! };
+
+        construct.Should().Throw<ArgumentNullException>();
+        init.Should().Throw<ArgumentNullException>();
+    }
+
+    [Fact]
+    public void Message_DefaultValue_IsStillASentence()
+    {
+        default(UnplugRequestResult).Message.Should().NotBeNullOrEmpty().And.Contain(nameof(UnplugRequestStatus.Requested));
+    }
+}
