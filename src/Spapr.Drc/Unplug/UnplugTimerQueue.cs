@@ -13,6 +13,7 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
     private ITimer? _timer;
     private DateTimeOffset? _armedFor;
     private bool _disposed;
+    private readonly bool _millisecondTimers = HasMillisecondTimers(timeProvider);
     private int _nextCompactionCheck = 1024;
 
     /// <summary>Whether the single timer has been created (only once a timeout is first needed).</summary>
@@ -121,16 +122,33 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
         _queue.EnqueueRange(live);
     }
 
+    /// <summary>The due time to arm for <paramref name="deadline"/>: never negative, and never early on a timer that drops sub-milliseconds.</summary>
+    internal static TimeSpan DueTime(DateTimeOffset deadline, DateTimeOffset now, bool millisecondTimers)
+    {
+        var due = deadline - now;
+        if (due < TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+
+        // The system's timers count whole milliseconds and drop the rest: 0.6 ms would fire at once, find nothing
+        // due and re-arm, over and over until the deadline (a burst of requests made microseconds apart keeps a
+        // thread busy that way for as long as the burst took). Rounding up gives one fire, under a millisecond
+        // late. Other clocks (FakeTimeProvider) fire to the tick and are left exact.
+        long remainder = due.Ticks % TimeSpan.TicksPerMillisecond;
+        return millisecondTimers && remainder != 0 ? due + TimeSpan.FromTicks(TimeSpan.TicksPerMillisecond - remainder) : due;
+    }
+
+    /// <summary>Whether timers of <paramref name="provider"/> are the system's (millisecond) timers.</summary>
+    internal static bool HasMillisecondTimers(TimeProvider provider) =>
+        ReferenceEquals(provider, TimeProvider.System) || (provider is PausableTimeProvider pausable && HasMillisecondTimers(pausable.InnerTimeProvider));
+
     private static bool IsLive((UnplugRequest Request, int Generation) entry) =>
         !entry.Request.Ended && entry.Request.Deadline is not null && entry.Generation == entry.Request.TimerGeneration;
 
     private void Arm(DateTimeOffset deadline)
     {
-        var due = deadline - timeProvider.GetUtcNow();
-        if (due < TimeSpan.Zero)
-        {
-            due = TimeSpan.Zero;
-        }
+        var due = DueTime(deadline, timeProvider.GetUtcNow(), _millisecondTimers);
 
         // Created disabled, stored, then armed: a fake clock may fire a zero due time inside CreateTimer.
         _timer ??= timeProvider.CreateTimer(static state => ((UnplugTimerQueue)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
