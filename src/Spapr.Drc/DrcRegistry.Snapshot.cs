@@ -189,27 +189,14 @@ public sealed partial class DrcRegistry
 
         // Only connectors that differ from cold plug are written (all pending ones among them), and the change
         // list holds exactly those, in index order: the snapshot costs what changed, not the machine's size.
-        var dirty = _changes.Current();
-
-        // First pass: sizes, so every section header (and the total in the stream header) is written before its payload.
+        // The sizes come out of the same pass, so every section header (and the total in the stream header) is
+        // written before its payload.
+        var sizes = default(SnapshotSizer);
+        var dirty = _changes.Current(ref sizes);
         int records = dirty.Length;
-        int cursors = 0;
-        int requests = 0;
-        long runs = 0;
-        foreach (var drc in dirty)
-        {
-            if (drc.Cursor != 0)
-            {
-                cursors++;
-            }
-
-            // A request is written once, at the first connector it still waits for.
-            if (drc.Request is { } request && ReferenceEquals(request.Remaining[0], drc))
-            {
-                requests++;
-                runs += request.AllConnectorRuns + CountRuns(request.Remaining);
-            }
-        }
+        int cursors = sizes.Cursors;
+        int requests = sizes.Requests;
+        long runs = sizes.Runs;
 
         int devices = _changes.DeviceCount;
         long connectorsPayload = records == 0 ? 0 : 4 + ((long)records * SnapshotFormat.ConnectorRecordSize) + ((long)cursors * SnapshotFormat.CursorSize);
@@ -699,5 +686,28 @@ public sealed partial class DrcRegistry
         // Timers last: a fake clock may fire a zero due time synchronously, and it must find the state complete.
         // Every request the queue held ended above, so the queue is rebuilt from the restored ones in one go.
         _timers.ReplaceAll(restored);
+    }
+
+    /// <summary>Counts what a save writes for the connectors the change list keeps.</summary>
+    private struct SnapshotSizer : ChangedConnectors.IVisitor
+    {
+        public int Cursors;
+        public int Requests;
+        public long Runs;
+
+        public void Visit(SpaprDrc drc)
+        {
+            if (drc.Cursor != 0)
+            {
+                Cursors++;
+            }
+
+            // A request is written once, at the first connector it still waits for.
+            if (drc.Request is { } request && ReferenceEquals(request.Remaining[0], drc))
+            {
+                Requests++;
+                Runs += request.AllConnectorRuns + CountRuns(request.Remaining);
+            }
+        }
     }
 }

@@ -54,7 +54,19 @@ internal sealed class ChangedConnectors
     /// </summary>
     public ReadOnlySpan<SpaprDrc> Current()
     {
-        Prune();
+        var none = default(NoVisitor);
+        return Current(ref none);
+    }
+
+    /// <summary>
+    /// <see cref="Current()"/>, showing each connector it keeps to <paramref name="visitor"/> in the same pass (a
+    /// save sizes its sections there instead of walking the connectors once more). The visiting order is not the
+    /// index order.
+    /// </summary>
+    public ReadOnlySpan<SpaprDrc> Current<TVisitor>(scoped ref TVisitor visitor)
+        where TVisitor : struct, IVisitor
+    {
+        Prune(ref visitor);
         if (!_sorted)
         {
             _list.Sort(static (a, b) => a.Index.Value.CompareTo(b.Index.Value));
@@ -102,20 +114,41 @@ internal sealed class ChangedConnectors
 
     private void Prune()
     {
+        var none = default(NoVisitor);
+        Prune(ref none);
+    }
+
+    private void Prune<TVisitor>(ref TVisitor visitor)
+        where TVisitor : struct, IVisitor
+    {
+        var list = CollectionsMarshal.AsSpan(_list);
         int kept = 0;
-        for (int i = 0; i < _list.Count; i++)
+        foreach (var drc in list)
         {
-            var drc = _list[i];
             if (drc.IsRemoved || drc.IsInColdPlugState)
             {
                 drc.IsEnlisted = false;
             }
             else
             {
-                _list[kept++] = drc;
+                list[kept++] = drc;
+                visitor.Visit(drc);
             }
         }
 
         _list.RemoveRange(kept, _list.Count - kept);
+    }
+
+    /// <summary>Sees each connector a prune keeps.</summary>
+    internal interface IVisitor
+    {
+        void Visit(SpaprDrc drc);
+    }
+
+    private struct NoVisitor : IVisitor
+    {
+        public readonly void Visit(SpaprDrc drc)
+        {
+        }
     }
 }
