@@ -735,16 +735,20 @@ public sealed partial class DrcRegistry : IDisposable
                         break;
                     }
 
+                    // Counted before it is raised: should anything escape Raise (handler failures do not), that item
+                    // is not raised twice, and the rest of the batch stays first in line for the next drain.
+                    int done = 0;
                     try
                     {
-                        foreach (var (kind, args) in batch)
+                        while (done < batch.Count)
                         {
+                            var (kind, args) = batch[done++];
                             Raise(kind, args);
                         }
                     }
                     finally
                     {
-                        batch.Clear();
+                        batch.RemoveRange(0, done);
                     }
                 }
             }

@@ -36,8 +36,8 @@ internal sealed class ChangedConnectors
 
         _list.Add(drc);
 
-        // Connectors that went back to cold plug (a finished unplug, a reset) would pile up: drop them each time
-        // the list doubles, so it stays within twice the changed connectors plus a constant.
+        // Connectors that went back to cold plug (a finished unplug, a reset) or left the machine (PCI slots of a
+        // released PHB, which never change again) would pile up between saves: drop them each time the list doubles.
         if (_list.Count >= _pruneAt)
         {
             Prune();

@@ -10,10 +10,10 @@ namespace Spapr.Drc;
 internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action> runLocked, Action<UnplugRequest> onTimeout, Action<Exception> onFailure) : IDisposable
 {
     private readonly PriorityQueue<(UnplugRequest Request, int Generation), DateTimeOffset> _queue = new();
+    private readonly bool _millisecondTimers = HasMillisecondTimers(timeProvider);
     private ITimer? _timer;
     private DateTimeOffset? _armedFor;
     private bool _disposed;
-    private readonly bool _millisecondTimers = HasMillisecondTimers(timeProvider);
     private int _nextCompactionCheck = 1024;
 
     /// <summary>Whether the single timer has been created (only once a timeout is first needed).</summary>
