@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 
@@ -129,7 +130,7 @@ public sealed partial class DrcRegistry
         return runs;
     }
 
-    private static void WriteRuns(ref SnapshotBufferWriter writer, List<SpaprDrc> connectors)
+    private static void WriteRuns(ref SpanRecordWriter writer, List<SpaprDrc> connectors)
     {
         uint first = 0;
         uint length = 0;
@@ -156,7 +157,7 @@ public sealed partial class DrcRegistry
         writer.WriteUInt32(length);
     }
 
-    private static void WriteRuns(ref SnapshotBufferWriter writer, ImmutableArray<DrcIndex> connectors)
+    private static void WriteRuns(ref SpanRecordWriter writer, ImmutableArray<DrcIndex> connectors)
     {
         uint first = 0;
         uint length = 0;
@@ -181,6 +182,28 @@ public sealed partial class DrcRegistry
 
         writer.WriteUInt32(first);
         writer.WriteUInt32(length);
+    }
+
+    /// <summary>One unplug record: the fixed part (layout in FORMAT.md), then the runs of every and of the waiting connectors.</summary>
+    private static void WriteUnplug(ref SpanRecordWriter writer, UnplugRequest request, DateTimeOffset now)
+    {
+        long left = 0;
+        if (request.Deadline is { } deadline)
+        {
+            left = Math.Clamp((deadline - now).Ticks, 0, request.Timeout.Ticks);
+        }
+
+        var record = writer.Take(SnapshotFormat.UnplugRecordSize);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record, request.Primary.Index.Value);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(record[4..], request.Id);
+        record[12] = (byte)((request.TimedOut ? SnapshotFormat.UnplugTimedOut : 0) | (request.Deadline is null ? 0 : SnapshotFormat.UnplugTimerRunning));
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(record[13..], request.Timeout.Ticks);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(record[21..], left);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(record[29..], Math.Max(0, (now - request.RequestedAt).Ticks));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record[37..], (uint)request.AllConnectorRuns);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record[41..], (uint)CountRuns(request.Remaining));
+        WriteRuns(ref writer, request.AllConnectors);
+        WriteRuns(ref writer, request.Remaining);
     }
 
     private long SaveLocked(IBufferWriter<byte> destination)
@@ -226,58 +249,46 @@ public sealed partial class DrcRegistry
 
         if (records > 0)
         {
-            writer.WriteSectionHeader(SnapshotFormat.ConnectorsSection, required: true, connectorsPayload);
-            writer.WriteUInt32((uint)records);
+            // The connectors and unplugs sections are adjacent and their sizes known: take one span for both and
+            // fill them in a single walk over the changed connectors, each request at the first connector it still
+            // waits for.
+            int connectorsBytes = SnapshotFormat.SectionHeaderSize + (int)connectorsPayload;
+            int unplugsBytes = requests == 0 ? 0 : SnapshotFormat.SectionHeaderSize + (int)unplugsPayload;
+            var both = writer.Take(connectorsBytes + unplugsBytes);
+            var connectorsOut = new SpanRecordWriter(both[..connectorsBytes]);
+            var unplugsOut = new SpanRecordWriter(both[connectorsBytes..]);
+            connectorsOut.WriteSectionHeader(SnapshotFormat.ConnectorsSection, required: true, connectorsPayload);
+            connectorsOut.WriteUInt32((uint)records);
+            if (requests > 0)
+            {
+                unplugsOut.WriteSectionHeader(SnapshotFormat.UnplugsSection, required: true, unplugsPayload);
+                unplugsOut.WriteUInt32((uint)requests);
+            }
+
             foreach (var drc in dirty)
             {
-                var attachment = drc.Attachment;
-
+                var request = drc.Request;
                 int cursor = drc.Cursor;
-                var record = writer.Take(SnapshotFormat.ConnectorRecordSize);
+                var record = connectorsOut.Take(SnapshotFormat.ConnectorRecordSize);
                 System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record, drc.Index.Value);
                 record[4] = (byte)drc.Index.TypeNibble;
                 record[5] = (byte)drc.State;
-                record[6] = (byte)((attachment is null ? 0 : SnapshotFormat.ConnectorHasDevice)
-                    | (drc.Request is null ? 0 : SnapshotFormat.ConnectorUnplugPending)
+                record[6] = (byte)((drc.Attachment is null ? 0 : SnapshotFormat.ConnectorHasDevice)
+                    | (request is null ? 0 : SnapshotFormat.ConnectorUnplugPending)
                     | (cursor == 0 ? 0 : SnapshotFormat.ConnectorHasCursor)
                     | ((int)drc.DrIndicator << SnapshotFormat.ConnectorIndicatorShift));
                 if (cursor != 0)
                 {
-                    writer.WriteUInt32((uint)cursor);
+                    connectorsOut.WriteUInt32((uint)cursor);
+                }
+
+                if (request is not null && ReferenceEquals(request.Remaining[0], drc))
+                {
+                    WriteUnplug(ref unplugsOut, request, now);
                 }
             }
-        }
 
-        if (requests > 0)
-        {
-            writer.WriteSectionHeader(SnapshotFormat.UnplugsSection, required: true, unplugsPayload);
-            writer.WriteUInt32((uint)requests);
-            foreach (var drc in dirty)
-            {
-                if (drc.Request is not { } request || !ReferenceEquals(request.Remaining[0], drc))
-                {
-                    continue;
-                }
-
-                long left = 0;
-                if (request.Deadline is { } deadline)
-                {
-                    left = Math.Clamp((deadline - now).Ticks, 0, request.Timeout.Ticks);
-                }
-
-                // The fixed part in one span (the layout is in FORMAT.md), then the runs.
-                var record = writer.Take(SnapshotFormat.UnplugRecordSize);
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record, request.Primary.Index.Value);
-                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(record[4..], request.Id);
-                record[12] = (byte)((request.TimedOut ? SnapshotFormat.UnplugTimedOut : 0) | (request.Deadline is null ? 0 : SnapshotFormat.UnplugTimerRunning));
-                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(record[13..], request.Timeout.Ticks);
-                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(record[21..], left);
-                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(record[29..], Math.Max(0, (now - request.RequestedAt).Ticks));
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record[37..], (uint)request.AllConnectorRuns);
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record[41..], (uint)CountRuns(request.Remaining));
-                WriteRuns(ref writer, request.AllConnectors);
-                WriteRuns(ref writer, request.Remaining);
-            }
+            Debug.Assert(connectorsOut.Position == connectorsBytes && unplugsOut.Position == unplugsBytes, "the sizing pass and the writing disagree");
         }
 
         if (_events.Count > 0)

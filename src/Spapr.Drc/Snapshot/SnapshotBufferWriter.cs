@@ -45,13 +45,8 @@ internal ref struct SnapshotBufferWriter
 
     public void WriteInt64(long value) => BinaryPrimitives.WriteInt64LittleEndian(Take(8), value);
 
-    public void WriteSectionHeader(ushort id, bool required, long payloadLength)
-    {
-        var span = Take(SnapshotFormat.SectionHeaderSize);
-        BinaryPrimitives.WriteUInt16LittleEndian(span, id);
-        BinaryPrimitives.WriteUInt16LittleEndian(span[2..], required ? SnapshotFormat.SectionRequired : (ushort)0);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[4..], checked((uint)payloadLength));
-    }
+    public void WriteSectionHeader(ushort id, bool required, long payloadLength) =>
+        SnapshotFormat.WriteSectionHeader(Take(SnapshotFormat.SectionHeaderSize), id, required, payloadLength);
 
     /// <summary>Commits what is buffered and appends the CRC-32 of everything written.</summary>
     public void Finish()

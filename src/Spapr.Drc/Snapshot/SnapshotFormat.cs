@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace Spapr.Drc;
 
 /// <summary>The constants of the snapshot format; FORMAT.md in this folder is the prose version.</summary>
@@ -61,4 +63,12 @@ internal static class SnapshotFormat
 
     /// <summary>The size of a stream with nothing but the machine section: what an all-default machine costs.</summary>
     public const int MinimalStreamSize = HeaderSize + SectionHeaderSize + MachinePayloadSize + TrailerSize;
+
+    /// <summary>Writes a section header: id, required flag, payload length.</summary>
+    public static void WriteSectionHeader(Span<byte> header, ushort id, bool required, long payloadLength)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(header, id);
+        BinaryPrimitives.WriteUInt16LittleEndian(header[2..], required ? SectionRequired : (ushort)0);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], checked((uint)payloadLength));
+    }
 }
