@@ -295,7 +295,7 @@ public sealed partial class DrcRegistry
         {
             writer.WriteSectionHeader(SnapshotFormat.EventsSection, required: true, eventsPayload);
             writer.WriteUInt32((uint)_events.Count);
-            foreach (var e in _events)
+            foreach (var e in _events.Items)
             {
                 var record = writer.Take(SnapshotFormat.EventRecordSize);
                 record[0] = (byte)e.Type;

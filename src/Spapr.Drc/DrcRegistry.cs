@@ -21,7 +21,7 @@ public sealed partial class DrcRegistry : IDisposable
     private readonly ILogger _logger;
     private readonly DrcMetrics _metrics;
     private readonly UnplugTimerQueue _timers;
-    private readonly List<HotplugEvent> _events = [];
+    private readonly HotplugEventQueue _events = new();
     private readonly ChangedConnectors _changes = new();
     private readonly Queue<(Notification Kind, EventArgs Args)> _outbox = new();
     private readonly object _dispatchSync = new();
@@ -118,13 +118,7 @@ public sealed partial class DrcRegistry : IDisposable
         {
             lock (_sync)
             {
-                var classes = RtasEventClasses.None;
-                foreach (var e in _events)
-                {
-                    classes |= e.EventClass;
-                }
-
-                return classes;
+                return _events.PendingClasses;
             }
         }
     }
@@ -480,7 +474,7 @@ public sealed partial class DrcRegistry : IDisposable
     {
         lock (_sync)
         {
-            return [.. _events];
+            return _events.Items.ToArray();
         }
     }
 
@@ -1304,18 +1298,7 @@ public sealed partial class DrcRegistry : IDisposable
     }
 
     /// <summary>The first queued event (FIFO) whose class is in <paramref name="mask"/>, and its position; the caller removes it.</summary>
-    internal HotplugEvent? PeekEvent(uint mask, out int position)
-    {
-        for (position = 0; position < _events.Count; position++)
-        {
-            if (((uint)_events[position].EventClass & mask) != 0)
-            {
-                return _events[position];
-            }
-        }
-
-        return null;
-    }
+    internal HotplugEvent? PeekEvent(uint mask, out int position) => _events.Peek(mask, out position);
 
     internal void RemoveEventAt(int position) => _events.RemoveAt(position);
 
