@@ -9,7 +9,9 @@ namespace Spapr.Drc;
 /// </summary>
 internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action> runLocked, Action<UnplugRequest> onTimeout, Action<Exception> onFailure) : IDisposable
 {
-    private readonly PriorityQueue<(UnplugRequest Request, int Generation), DateTimeOffset> _queue = new();
+    // Keyed by deadline, then by request id: equal deadlines (a PCI slot's functions, requests made at one instant)
+    // fire in the order the requests were made, not in whatever order the heap leaves them.
+    private readonly PriorityQueue<(UnplugRequest Request, int Generation), (DateTimeOffset Deadline, long Id)> _queue = new();
     private readonly bool _millisecondTimers = HasMillisecondTimers(timeProvider);
     private ITimer? _timer;
     private DateTimeOffset? _armedFor;
@@ -29,7 +31,7 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
             return;
         }
 
-        _queue.Enqueue((request, request.TimerGeneration), deadline);
+        _queue.Enqueue((request, request.TimerGeneration), (deadline, request.Id));
         if (_armedFor is null || deadline < _armedFor.Value)
         {
             Arm(deadline);
@@ -61,12 +63,12 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
 
         _queue.Clear();
         DateTimeOffset? earliest = null;
-        var entries = new List<((UnplugRequest, int), DateTimeOffset)>(requests.Length);
+        var entries = new List<((UnplugRequest, int), (DateTimeOffset, long))>(requests.Length);
         foreach (var request in requests)
         {
             if (request.Deadline is { } deadline)
             {
-                entries.Add(((request, request.TimerGeneration), deadline));
+                entries.Add(((request, request.TimerGeneration), (deadline, request.Id)));
                 earliest = earliest is null || deadline < earliest.Value ? deadline : earliest;
             }
         }
@@ -109,12 +111,12 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
 
     private void Compact()
     {
-        var live = new List<((UnplugRequest, int), DateTimeOffset)>();
-        foreach (var (entry, deadline) in _queue.UnorderedItems)
+        var live = new List<((UnplugRequest, int), (DateTimeOffset, long))>();
+        foreach (var (entry, key) in _queue.UnorderedItems)
         {
             if (IsLive(entry))
             {
-                live.Add((entry, deadline));
+                live.Add((entry, key));
             }
         }
 
@@ -181,8 +183,9 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
 
         _armedFor = null;
         var now = timeProvider.GetUtcNow();
-        while (_queue.TryPeek(out var entry, out var deadline))
+        while (_queue.TryPeek(out var entry, out var key))
         {
+            var deadline = key.Deadline;
             if (!IsLive(entry))
             {
                 _queue.Dequeue();

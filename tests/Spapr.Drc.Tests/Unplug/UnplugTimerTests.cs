@@ -39,6 +39,24 @@ public sealed class UnplugTimerTests
     }
 
     [Fact]
+    public void RequestUnplug_ManyLmbsWithTheSameDeadline_TimeOutInTheOrderTheyWereRequested()
+    {
+        // A binary heap alone gives equal keys back in no particular order; the request id breaks the tie.
+        using var h = new UnplugHarness();
+        var order = Enumerable.Range(0, 64).Select(i => (uint)((i * 37) % 64)).ToArray();
+        var lmbs = order.Select(id => h.HotPlug(DrcType.Lmb, id)).ToArray();
+        foreach (var lmb in lmbs)
+        {
+            h.Registry.RequestUnplug(lmb, TimeSpan.FromSeconds(30));
+        }
+
+        h.Clock.Advance(TimeSpan.FromSeconds(30));
+
+        h.TimedOut.Select(e => e.Index).Should().Equal(lmbs);
+        h.TimedOut.Select(e => e.RequestId).Should().BeInAscendingOrder();
+    }
+
+    [Fact]
     public void RequestUnplug_BeforeFirstTimeoutIsNeeded_CreatesNoTimer()
     {
         using var h = new UnplugHarness();
