@@ -11,7 +11,7 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
 {
     // Keyed by deadline, then by request id: equal deadlines (a PCI slot's functions, requests made at one instant)
     // fire in the order the requests were made, not in whatever order the heap leaves them.
-    private readonly PriorityQueue<(UnplugRequest Request, int Generation), (DateTimeOffset Deadline, long Id)> _queue = new();
+    private readonly PriorityQueue<(UnplugRequest Request, int Generation), DeadlineKey> _queue = new();
     private readonly bool _millisecondTimers = HasMillisecondTimers(timeProvider);
     private ITimer? _timer;
     private DateTimeOffset? _armedFor;
@@ -31,7 +31,7 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
             return;
         }
 
-        _queue.Enqueue((request, request.TimerGeneration), (deadline, request.Id));
+        _queue.Enqueue((request, request.TimerGeneration), new DeadlineKey(deadline, request.Id));
         if (_armedFor is null || deadline < _armedFor.Value)
         {
             Arm(deadline);
@@ -63,12 +63,12 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
 
         _queue.Clear();
         DateTimeOffset? earliest = null;
-        var entries = new List<((UnplugRequest, int), (DateTimeOffset, long))>(requests.Length);
+        var entries = new List<((UnplugRequest, int), DeadlineKey)>(requests.Length);
         foreach (var request in requests)
         {
             if (request.Deadline is { } deadline)
             {
-                entries.Add(((request, request.TimerGeneration), (deadline, request.Id)));
+                entries.Add(((request, request.TimerGeneration), new DeadlineKey(deadline, request.Id)));
                 earliest = earliest is null || deadline < earliest.Value ? deadline : earliest;
             }
         }
@@ -111,7 +111,7 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
 
     private void Compact()
     {
-        var live = new List<((UnplugRequest, int), (DateTimeOffset, long))>();
+        var live = new List<((UnplugRequest, int), DeadlineKey)>();
         foreach (var (entry, key) in _queue.UnorderedItems)
         {
             if (IsLive(entry))
@@ -203,5 +203,16 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
             entry.Request.TimerGeneration++;
             onTimeout(entry.Request);
         }
+    }
+
+    /// <summary>A queue key: the deadline's ticks, then the request id. 16 bytes and a plain compare the heap inlines.</summary>
+    private readonly struct DeadlineKey(DateTimeOffset deadline, long requestId) : IComparable<DeadlineKey>
+    {
+        private readonly long _ticks = deadline.UtcTicks;
+        private readonly long _requestId = requestId;
+
+        public DateTimeOffset Deadline => new(_ticks, TimeSpan.Zero);
+
+        public int CompareTo(DeadlineKey other) => _ticks != other._ticks ? _ticks.CompareTo(other._ticks) : _requestId.CompareTo(other._requestId);
     }
 }
