@@ -100,9 +100,9 @@ internal static class Smoke
         Func<TimeoutScenario> small = () => new TimeoutScenario(Small, realTime), large = () => new TimeoutScenario(Large, realTime);
         Action<TimeoutScenario> none = s => s.RequestWithoutTimeout(), shared = s => s.RequestWithSharedTimer(), perRequest = s => s.RequestWithTimerPerRequest();
 
-        var ms = Measure.CpuMilliseconds(5, (small, none), (small, shared));
+        var ms = Measure.CpuMilliseconds(11, (small, none), (small, shared));
         report(new($"timeouts.{clock}.16k_vs_no_timeout", "cpu ms", ms[1], ms[0], 3));
-        var msLarge = Measure.CpuMilliseconds(2, (large, none), (large, shared));
+        var msLarge = Measure.CpuMilliseconds(5, (large, none), (large, shared));
         report(new($"timeouts.{clock}.128k_vs_16k", "cpu ms", msLarge[1], ms[1], 10));
         report(new($"timeouts.{clock}.128k_vs_no_timeout", "cpu ms", msLarge[1], msLarge[0], 3));
         report(new($"timeouts.{clock}.128k_vs_16k_no_timeout", "cpu ms", msLarge[0], ms[0], null));
