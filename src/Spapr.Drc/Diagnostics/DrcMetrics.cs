@@ -10,6 +10,11 @@ internal sealed class DrcMetrics : IDisposable
 {
     public const string MeterName = "Spapr.Drc";
 
+    // The tags, built once per enum value: an enum's ToString boxes and allocates on every call, and these counters
+    // tick once per unplug request and once per notification (16,384 of each when a big memory range is removed).
+    private static readonly KeyValuePair<string, object?>[] StatusTags = TagsByValue<UnplugRequestStatus>("status");
+    private static readonly KeyValuePair<string, object?>[] OutcomeTags = TagsByValue<UnplugOutcome>("outcome");
+
     private readonly Meter _meter;
     private readonly Counter<long> _requests;
     private readonly Counter<long> _notifications;
@@ -27,12 +32,31 @@ internal sealed class DrcMetrics : IDisposable
     public Meter Meter => _meter;
 
     public void RequestAccepted(UnplugRequestStatus status) =>
-        _requests.Add(1, new KeyValuePair<string, object?>("status", status.ToString()));
+        _requests.Add(1, (uint)status < (uint)StatusTags.Length ? StatusTags[(int)status] : new("status", status.ToString()));
 
     public void Notified(UnplugOutcome outcome) =>
-        _notifications.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
+        _notifications.Add(1, (uint)outcome < (uint)OutcomeTags.Length ? OutcomeTags[(int)outcome] : new("outcome", outcome.ToString()));
 
     public void HotplugEventQueued() => _hotplugEvents.Add(1);
 
     public void Dispose() => _meter.Dispose();
+
+    /// <summary>The tag of each value of <typeparamref name="TEnum"/>, at the value's position (the values count up from 0).</summary>
+    private static KeyValuePair<string, object?>[] TagsByValue<TEnum>(string key)
+        where TEnum : struct, Enum
+    {
+        var values = Enum.GetValues<TEnum>();
+        var tags = new KeyValuePair<string, object?>[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (Convert.ToInt32(values[i], System.Globalization.CultureInfo.InvariantCulture) != i)
+            {
+                throw new InvalidOperationException($"{typeof(TEnum).Name} values must count up from 0 for the metric tag cache.");
+            }
+
+            tags[i] = new(key, values[i].ToString());
+        }
+
+        return tags;
+    }
 }

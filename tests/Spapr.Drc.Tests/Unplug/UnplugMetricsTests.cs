@@ -26,6 +26,40 @@ public sealed class UnplugMetricsTests
     }
 
     [Fact]
+    public void Counters_EveryStatusAndOutcome_TaggedWithItsNameAndAllocateNothing()
+    {
+        // The counters tick once per request and once per notification: their tags are built once, not per call
+        // (an enum's ToString allocates every time).
+        using var metrics = new DrcMetrics(null, () => 0);
+        using (var recorder = new MetricsRecorder(metrics.Meter))
+        {
+            foreach (var status in Enum.GetValues<UnplugRequestStatus>())
+            {
+                metrics.RequestAccepted(status);
+                recorder.Sum("spapr.drc.unplug.requests", "status", status.ToString()).Should().Be(1);
+            }
+
+            foreach (var outcome in Enum.GetValues<UnplugOutcome>())
+            {
+                metrics.Notified(outcome);
+                recorder.Sum("spapr.drc.unplug.notifications", "outcome", outcome.ToString()).Should().Be(1);
+            }
+        }
+
+        // With no listener (the recorder's own copies would count otherwise).
+        metrics.RequestAccepted(UnplugRequestStatus.Requested);
+        metrics.Notified(UnplugOutcome.TimedOut);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            metrics.RequestAccepted(UnplugRequestStatus.Requested);
+            metrics.Notified(UnplugOutcome.TimedOut);
+        }
+
+        (GC.GetAllocatedBytesForCurrentThread() - before).Should().Be(0);
+    }
+
+    [Fact]
     public void Counters_EveryTerminalOutcome_CountedOnce()
     {
         using var h = new UnplugHarness(new DrcOptions { TimeoutPolicy = UnplugTimeoutPolicy.ClearRequest });
@@ -105,8 +139,12 @@ public sealed class UnplugMetricsTests
         private readonly List<(string Instrument, long Value, KeyValuePair<string, object?>[] Tags)> _measurements = [];
 
         public MetricsRecorder(DrcRegistry registry)
+            : this(registry.Metrics.Meter)
         {
-            var meter = registry.Metrics.Meter;
+        }
+
+        public MetricsRecorder(Meter meter)
+        {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
                 if (ReferenceEquals(instrument.Meter, meter))
