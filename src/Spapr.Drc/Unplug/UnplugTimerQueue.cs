@@ -9,6 +9,9 @@ namespace Spapr.Drc;
 /// </summary>
 internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action> runLocked, Action<UnplugRequest> onTimeout, Action<Exception> onFailure) : IDisposable
 {
+    /// <summary>How many timeouts one lock hold processes before their notifications go out.</summary>
+    internal const int MaxTimeoutsPerLockHold = 256;
+
     // Keyed by deadline, then by request id: equal deadlines (a PCI slot's functions, requests made at one instant)
     // fire in the order the requests were made, not in whatever order the heap leaves them.
     private readonly PriorityQueue<(UnplugRequest Request, int Generation), DeadlineKey> _queue = new();
@@ -164,7 +167,15 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
         // FakeTimeProvider it would wedge the clock for good.
         try
         {
-            runLocked(ProcessDue);
+            // A few hundred timeouts per lock hold, their notifications raised in between: a mass timeout (16,384
+            // LMBs) neither holds the lock long enough to stall vCPU threads' RTAS calls nor queues every
+            // notification at once.
+            bool more = true;
+            while (more)
+            {
+                more = false;
+                runLocked(() => more = ProcessDue(MaxTimeoutsPerLockHold));
+            }
         }
 #pragma warning disable CA1031 // The callback is a process boundary; failures are logged.
         catch (Exception ex)
@@ -174,15 +185,17 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
         }
     }
 
-    private void ProcessDue()
+    /// <summary>Times out up to <paramref name="max"/> due requests; true when more are due (call again after a dispatch).</summary>
+    private bool ProcessDue(int max)
     {
         if (_disposed)
         {
-            return;
+            return false;
         }
 
         _armedFor = null;
         var now = timeProvider.GetUtcNow();
+        int processed = 0;
         while (_queue.TryPeek(out var entry, out var key))
         {
             var deadline = key.Deadline;
@@ -195,14 +208,22 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
             if (deadline > now)
             {
                 Arm(deadline);
-                return;
+                return false;
+            }
+
+            if (processed == max)
+            {
+                return true;
             }
 
             _queue.Dequeue();
             entry.Request.Deadline = null;
             entry.Request.TimerGeneration++;
             onTimeout(entry.Request);
+            processed++;
         }
+
+        return false;
     }
 
     /// <summary>A queue key: the deadline's ticks, then the request id. 16 bytes and a plain compare the heap inlines.</summary>

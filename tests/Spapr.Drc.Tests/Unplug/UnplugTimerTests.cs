@@ -57,6 +57,32 @@ public sealed class UnplugTimerTests
     }
 
     [Fact]
+    public void MassTimeout_ProcessedInBatches_NotificationsGoOutBetweenThem()
+    {
+        // 1,000 timeouts at one instant are not all processed in one lock hold: the first notification is raised
+        // while most requests are still pending, and every one has timed out once the clock's advance returns.
+        using var h = new UnplugHarness(new DrcOptions { TimeoutPolicy = UnplugTimeoutPolicy.ClearRequest });
+        const int Count = 1000;
+        var lmbs = Enumerable.Range(0, Count).Select(id => h.HotPlug(DrcType.Lmb, (uint)id)).ToArray();
+        foreach (var lmb in lmbs)
+        {
+            h.Registry.RequestUnplug(lmb, TimeSpan.FromSeconds(30));
+        }
+
+        var pendingSeenByHandler = new List<int>();
+        h.Registry.UnplugTimedOut += (_, _) => pendingSeenByHandler.Add(h.Registry.GetPendingUnplugs().Count);
+
+        h.Clock.Advance(TimeSpan.FromSeconds(30));
+
+        pendingSeenByHandler.Should().HaveCount(Count);
+        pendingSeenByHandler[0].Should().Be(Count - UnplugTimerQueue.MaxTimeoutsPerLockHold);
+        pendingSeenByHandler[^1].Should().Be(0);
+        h.TimedOut.Select(e => e.Index).Should().Equal(lmbs);
+        h.Registry.GetPendingUnplugs().Should().BeEmpty();
+        h.Registry.AssertInvariants();
+    }
+
+    [Fact]
     public void RequestUnplug_BeforeFirstTimeoutIsNeeded_CreatesNoTimer()
     {
         using var h = new UnplugHarness();
