@@ -59,10 +59,10 @@ public sealed class UnplugTimerTests
     [Fact]
     public void MassTimeout_ProcessedInBatches_NotificationsGoOutBetweenThem()
     {
-        // 1,000 timeouts at one instant are not all processed in one lock hold: the first notification is raised
+        // 3,000 timeouts at one instant are not all processed in one lock hold: the first notification is raised
         // while most requests are still pending, and every one has timed out once the clock's advance returns.
         using var h = new UnplugHarness(new DrcOptions { TimeoutPolicy = UnplugTimeoutPolicy.ClearRequest });
-        const int Count = 1000;
+        const int Count = 3000;
         var lmbs = Enumerable.Range(0, Count).Select(id => h.HotPlug(DrcType.Lmb, (uint)id)).ToArray();
         foreach (var lmb in lmbs)
         {
