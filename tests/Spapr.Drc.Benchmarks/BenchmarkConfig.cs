@@ -11,6 +11,8 @@ namespace Spapr.Drc.Benchmarks;
 /// One short job for every class (3 warm-up and 9 measured iterations): the whole suite has to finish in about twenty minutes on two shared cores,
 /// and the targets are ratios to a baseline in the same class, so the noise a short run leaves mostly cancels.
 /// In process: no generated project to build and no process per case, which would take most of that time.
+/// Reports go next to the benchmark binaries, not into the directory the command was run from (the repository's
+/// top level holds only what DESIGN.md lists).
 /// </summary>
 internal static class BenchmarkConfig
 {
@@ -24,5 +26,6 @@ internal static class BenchmarkConfig
                 .WithId("ShortInProcess"))
             .AddDiagnoser(MemoryDiagnoser.Default)
             .AddColumn(StatisticColumn.Median)
+            .WithArtifactsPath(Path.Combine(AppContext.BaseDirectory, "BenchmarkDotNet.Artifacts"))
             .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Value));
 }
