@@ -7,36 +7,20 @@ namespace Spapr.Drc.Benchmarks;
 [MemoryDiagnoser]
 public class LookupBenchmarks : IDisposable
 {
+    private LookupFixture _fixture = null!;
     private DrcRegistry _registry = null!;
-    private Dictionary<uint, object> _dictionary = null!;
     private uint[] _keys = null!;
 
     [GlobalSetup]
     public void Setup()
     {
-        _registry = Machines.WithLmbsAndCpu(Machines.LmbCount);
-        _keys = Machines.ShuffledLmbKeys(Machines.LmbCount);
-        _dictionary = [];
-        foreach (var drc in _registry.Connectors)
-        {
-            _dictionary.Add(drc.Index.Value, drc);
-        }
+        _fixture = new LookupFixture();
+        _registry = _fixture.Registry;
+        _keys = _fixture.Keys;
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Machines.LmbCount)]
-    public int DictionaryTryGetValue()
-    {
-        int found = 0;
-        foreach (uint key in _keys)
-        {
-            if (_dictionary.TryGetValue(key, out _))
-            {
-                found++;
-            }
-        }
-
-        return found;
-    }
+    public int DictionaryTryGetValue() => _fixture.DictionaryTryGetValue();
 
     [Benchmark(OperationsPerInvoke = Machines.LmbCount)]
     public int RegistryTryGet()
@@ -56,7 +40,7 @@ public class LookupBenchmarks : IDisposable
     [GlobalCleanup]
     public void Dispose()
     {
-        _registry?.Dispose();
+        _fixture?.Dispose();
         GC.SuppressFinalize(this);
     }
 }

@@ -14,8 +14,8 @@ public class RtasBenchmarks : IDisposable
     private const uint Isolation = 9001;
     private const uint Allocation = 9003;
 
+    private LookupFixture _fixture = null!;
     private DrcRegistry _registry = null!;
-    private Dictionary<uint, object> _dictionary = null!;
     private uint[] _keys = null!;
     private byte[] _workArea = null!;
     private uint _cpu;
@@ -24,33 +24,16 @@ public class RtasBenchmarks : IDisposable
     [GlobalSetup]
     public void Setup()
     {
-        _registry = Machines.WithLmbsAndCpu(Machines.LmbCount);
-        _keys = Machines.ShuffledLmbKeys(Machines.LmbCount);
-        _dictionary = [];
-        foreach (var drc in _registry.Connectors)
-        {
-            _dictionary.Add(drc.Index.Value, drc);
-        }
-
+        _fixture = new LookupFixture();
+        _registry = _fixture.Registry;
+        _keys = _fixture.Keys;
         _cpu = DrcIndex.From(DrcType.Cpu, Machines.CpuId).Value;
         _isolatedCpu = Machines.AddIsolatedCpu(_registry).Value;
         _workArea = new byte[DrcRtas.WorkAreaSize];
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Machines.LmbCount)]
-    public int DictionaryTryGetValue()
-    {
-        int found = 0;
-        foreach (uint key in _keys)
-        {
-            if (_dictionary.TryGetValue(key, out _))
-            {
-                found++;
-            }
-        }
-
-        return found;
-    }
+    public int DictionaryTryGetValue() => _fixture.DictionaryTryGetValue();
 
     [Benchmark(OperationsPerInvoke = Machines.LmbCount)]
     public uint GetSensorState()
@@ -84,7 +67,7 @@ public class RtasBenchmarks : IDisposable
     [GlobalCleanup]
     public void Dispose()
     {
-        _registry?.Dispose();
+        _fixture?.Dispose();
         GC.SuppressFinalize(this);
     }
 
