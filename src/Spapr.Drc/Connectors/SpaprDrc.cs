@@ -45,28 +45,14 @@ public sealed class SpaprDrc
     public DrcState State
     {
         get => _state;
-        internal set
-        {
-            if (_state != value)
-            {
-                _state = value;
-                Changed();
-            }
-        }
+        internal set => Set(ref _state, value);
     }
 
     /// <summary>The DR indicator (physical connectors; always Inactive for logical ones).</summary>
     public DrIndicator DrIndicator
     {
         get => _drIndicator;
-        internal set
-        {
-            if (_drIndicator != value)
-            {
-                _drIndicator = value;
-                Changed();
-            }
-        }
+        internal set => Set(ref _drIndicator, value);
     }
 
     /// <summary>The attached device (the emulator's object), or <see langword="null"/>.</summary>
@@ -149,14 +135,7 @@ public sealed class SpaprDrc
     internal int Cursor
     {
         get => _cursor;
-        set
-        {
-            if (_cursor != value)
-            {
-                _cursor = value;
-                Changed();
-            }
-        }
+        set => Set(ref _cursor, value);
     }
 
     /// <summary>Whether the registry's <see cref="ChangedConnectors"/> list holds this connector (under the registry lock).</summary>
@@ -186,6 +165,17 @@ public sealed class SpaprDrc
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Index}) {State}";
+
+    // EqualityComparer<T>.Default compiles to a plain compare for enums and ints: no boxing on the RTAS path.
+    private void Set<T>(ref T field, T value)
+        where T : struct
+    {
+        if (!EqualityComparer<T>.Default.Equals(field, value))
+        {
+            field = value;
+            Changed();
+        }
+    }
 
     // Every setter lands here, under the registry lock: the snapshot must learn of every connector that left cold plug.
     private void Changed()

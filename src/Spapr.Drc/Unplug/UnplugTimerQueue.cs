@@ -65,22 +65,20 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
         }
 
         _queue.Clear();
-        DateTimeOffset? earliest = null;
         var entries = new List<((UnplugRequest, int), DeadlineKey)>(requests.Length);
         foreach (var request in requests)
         {
             if (request.Deadline is { } deadline)
             {
                 entries.Add(((request, request.TimerGeneration), new DeadlineKey(deadline, request.Id)));
-                earliest = earliest is null || deadline < earliest.Value ? deadline : earliest;
             }
         }
 
         _queue.EnqueueRange(entries);
         _nextCompactionCheck = Math.Max(1024, 2 * _queue.Count);
-        if (earliest is { } first)
+        if (_queue.TryPeek(out _, out var first))
         {
-            Arm(first);
+            Arm(first.Deadline);
         }
         else if (_armedFor is not null)
         {
