@@ -3,7 +3,8 @@
 #
 #   tests/Spapr.Drc.Fuzz/run-fuzz.sh [target ...]     (default: every target the project has: see --list)
 #
-# Environment: FUZZ_SECONDS (per target, default 120), FUZZ_OUT (default artifacts/fuzz).
+# Environment: FUZZ_SECONDS (per target, default 120), FUZZ_OUT (default tests/Spapr.Drc.Fuzz/bin/fuzz,
+# ignored by git and outside the repository's top level).
 # Installs afl++ (apt-get, as root) and the sharpfuzz tool when missing, publishes the fuzz project, instruments
 # Spapr.Drc.dll (and drcsim.dll), seeds each corpus, runs afl-fuzz for the bounded time, prints executions, paths
 # and crashes per target, and exits 1 when any target crashed (the inputs are under $FUZZ_OUT/findings/<target>).
@@ -12,7 +13,7 @@ cd "$(dirname "$0")/../.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 seconds=${FUZZ_SECONDS:-120}
-out=$(realpath -m "${FUZZ_OUT:-artifacts/fuzz}")
+out=$(realpath -m "${FUZZ_OUT:-tests/Spapr.Drc.Fuzz/bin/fuzz}")
 project=tests/Spapr.Drc.Fuzz
 mkdir -p "$out"
 
