@@ -1,8 +1,9 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
 
 namespace Spapr.Drc;
 
-/// <summary>Settings of a <see cref="DrcRegistry"/>, read when the registry is created.</summary>
+/// <summary>Settings of a <see cref="DrcRegistry"/>, read (copied) when the registry is created.</summary>
 public sealed class DrcOptions
 {
     /// <summary>The default CPU unplug timeout: 15 seconds, as in the 2021 design.</summary>
@@ -13,6 +14,9 @@ public sealed class DrcOptions
 
     private readonly TimeSpan[] _timeouts = DefaultTimeouts();
 
+    /// <summary>Creates options with the SPEC defaults (CPU 15 s, the other types no timeout, boot CPU 0, KeepPending).</summary>
+    public DrcOptions() => BootCpuId = 0;
+
     /// <summary>What happens when an unplug times out. Default <see cref="UnplugTimeoutPolicy.KeepPending"/>.</summary>
     public UnplugTimeoutPolicy TimeoutPolicy { get; set; } = UnplugTimeoutPolicy.KeepPending;
 
@@ -22,29 +26,33 @@ public sealed class DrcOptions
     /// <summary>The factory of the registry's meter; <see langword="null"/> for a private <c>Meter("Spapr.Drc")</c>.</summary>
     public IMeterFactory? MeterFactory { get; set; }
 
-    /// <summary>Creates options with the SPEC defaults (CPU 15 s, the other types no timeout, boot CPU 0).</summary>
-    public DrcOptions() => BootCpuId = 0;
+    /// <summary>
+    /// Where the registry's logger comes from (category <c>Spapr.Drc.DrcRegistry</c>) when the constructor is given no
+    /// logger; <see langword="null"/> for none.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>The unplug timeout of a connector type; <see cref="Timeout.InfiniteTimeSpan"/> means none.</summary>
     /// <param name="type">The connector type.</param>
     /// <returns>The timeout.</returns>
-    public TimeSpan GetUnplugTimeout(DrcType type) => _timeouts[SlotOf(type)];
+    /// <exception cref="ArgumentOutOfRangeException">Vio or an unknown type.</exception>
+    public TimeSpan GetUnplugTimeout(DrcType type) => _timeouts[DrcKind.Of(type).Ordinal];
 
     /// <summary>Sets the unplug timeout of a connector type.</summary>
     /// <param name="type">The connector type.</param>
     /// <param name="timeout">A positive duration up to <see cref="MaxUnplugTimeout"/>, or <see cref="Timeout.InfiniteTimeSpan"/> for none.</param>
     /// <returns>These options, for chaining.</returns>
-    /// <exception cref="ArgumentOutOfRangeException">The timeout is zero, negative (other than infinite) or too long for a timer.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Vio or an unknown type; a timeout that is zero, negative (other than infinite) or too long for a timer.</exception>
     public DrcOptions SetUnplugTimeout(DrcType type, TimeSpan timeout)
     {
         ValidateTimeout(timeout, nameof(timeout));
-        _timeouts[SlotOf(type)] = timeout;
+        _timeouts[DrcKind.Of(type).Ordinal] = timeout;
         return this;
     }
 
     internal DrcOptions Clone()
     {
-        var copy = new DrcOptions { TimeoutPolicy = TimeoutPolicy, BootCpuId = BootCpuId, MeterFactory = MeterFactory };
+        var copy = new DrcOptions { TimeoutPolicy = TimeoutPolicy, BootCpuId = BootCpuId, MeterFactory = MeterFactory, LoggerFactory = LoggerFactory };
         _timeouts.CopyTo(copy._timeouts, 0);
         return copy;
     }
@@ -67,16 +75,14 @@ public sealed class DrcOptions
         }
     }
 
-    private static int SlotOf(DrcType type) => type switch
+    private static TimeSpan[] DefaultTimeouts()
     {
-        DrcType.Cpu => 0,
-        DrcType.Phb => 1,
-        DrcType.Pci => 2,
-        DrcType.Lmb => 3,
-        DrcType.Pmem => 4,
-        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "No connector of this type exists."),
-    };
+        var timeouts = new TimeSpan[DrcKind.Count];
+        foreach (var kind in DrcKind.All)
+        {
+            timeouts[kind.Ordinal] = kind.DefaultTimeout;
+        }
 
-    private static TimeSpan[] DefaultTimeouts() =>
-        [DefaultCpuUnplugTimeout, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan];
+        return timeouts;
+    }
 }

@@ -32,8 +32,8 @@ internal static class StateDiagram
 
         text.Append(CultureInfo.InvariantCulture, $"    classDef empty fill:#eeeeee,stroke:#666666\n");
         text.Append(CultureInfo.InvariantCulture, $"    classDef ready fill:#d7f5dd,stroke:#2e7d32\n");
-        text.Append(CultureInfo.InvariantCulture, $"    class s{(int)DrcTypeInfo.EmptyStateOf(drcClass)} empty\n");
-        text.Append(CultureInfo.InvariantCulture, $"    class s{(int)DrcTypeInfo.ReadyStateOf(drcClass)} ready\n");
+        text.Append(CultureInfo.InvariantCulture, $"    class s{(int)DrcClassRules.Of(drcClass).EmptyState} empty\n");
+        text.Append(CultureInfo.InvariantCulture, $"    class s{(int)DrcClassRules.Of(drcClass).ReadyState} ready\n");
         return text.ToString();
     }
 
@@ -46,8 +46,8 @@ internal static class StateDiagram
         text.Append("    rankdir=LR;\n    node [shape=box, style=rounded];\n");
         foreach (var state in States(drcClass))
         {
-            string extra = state == DrcTypeInfo.EmptyStateOf(drcClass) ? ", style=\"rounded,filled\", fillcolor=\"#eeeeee\""
-                : state == DrcTypeInfo.ReadyStateOf(drcClass) ? ", style=\"rounded,filled\", fillcolor=\"#d7f5dd\"" : string.Empty;
+            string extra = state == DrcClassRules.Of(drcClass).EmptyState ? ", style=\"rounded,filled\", fillcolor=\"#eeeeee\""
+                : state == DrcClassRules.Of(drcClass).ReadyState ? ", style=\"rounded,filled\", fillcolor=\"#d7f5dd\"" : string.Empty;
             text.Append(CultureInfo.InvariantCulture, $"    s{(int)state} [label=\"{(int)state} {state}\"{extra}];\n");
         }
 
@@ -90,7 +90,7 @@ internal static class StateDiagram
             DrcTransitionCondition.NoDevice => " if no device",
             DrcTransitionCondition.UnplugPending => " if unplug pending",
             DrcTransitionCondition.UnplugPendingWithDevice => " if unplug pending with device",
-            DrcTransitionCondition.LmbWithoutUnplugRequest => " if LMB without unplug request",
+            DrcTransitionCondition.IsolateWithoutRequest => " if LMB without unplug request",
             _ => hasEarlierRow ? " otherwise" : string.Empty,
         });
         label.Append(CultureInfo.InvariantCulture, $": {(int)rule.Status} {rule.Status}");

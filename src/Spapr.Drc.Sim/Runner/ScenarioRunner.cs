@@ -610,7 +610,7 @@ internal sealed class ScenarioRunner
             drc.State,
             Device: (drc.Device as SimDevice)?.Name ?? drc.Device?.ToString(),
             drc.IsUnplugPending,
-            RemainingMs: drc.UnplugTimeRemaining is { } left ? (long?)left.TotalMilliseconds : null)).ToList();
+            RemainingMs: drc.UnplugDeadline is not null && drc.UnplugTimeRemaining is { } left ? (long?)left.TotalMilliseconds : null)).ToList();
         outcome.Summary = string.Create(CultureInfo.InvariantCulture, $"{rows.Count} connector{(rows.Count == 1 ? string.Empty : "s")}");
         foreach (var row in rows)
         {
@@ -790,7 +790,7 @@ internal sealed class ScenarioRunner
         foreach (var gone in _states.Keys.Where(k => !seen.Contains(k)).ToList())
         {
             var index = new DrcIndex(gone);
-            outcome.Details.Add($"{Format.Connector(DrcTypeInfo.NameOf(index), index)}: removed from the machine with its owner");
+            outcome.Details.Add($"{Format.Connector(DrcKind.NameOf(index), index)}: removed from the machine with its owner");
             foreach (var lane in _recording.Lanes.Where(l => l.Machine == machine.Number && l.Index == index))
             {
                 lane.RemovedMs = now;
@@ -887,8 +887,8 @@ internal sealed class ScenarioRunner
     private void OnHotplugEvent(SimMachine machine, HotplugEvent e)
     {
         long now = machine.Clock.ElapsedMs;
-        var index = e.Identifier == HotplugIdentifier.DrcCount && e.Index.Value == 0 ? default : e.Index;
-        string name = index.Type is null ? "memory" : DrcTypeInfo.NameOf(index);
+        var index = e.Index ?? default;
+        string name = e.Index is null ? "memory" : DrcKind.NameOf(index);
         _recording.Notifications.Add(new NotificationRecord(now, machine.Number, "hotplug-event-queued", index, name));
         _pending.Add(new NotificationInfo(now, "hotplug-event-queued", index, name, Format.Event(e), w =>
         {

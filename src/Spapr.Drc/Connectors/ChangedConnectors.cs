@@ -19,7 +19,7 @@ internal sealed class ChangedConnectors
     private int _pruneAt = MinimumPruneAt;
     private bool _sorted = true;
 
-    /// <summary>How many connectors of the registry hold a device.</summary>
+    /// <summary>How many connectors of the registry hold a device (released LMBs of a device still being removed do not).</summary>
     public int DeviceCount { get; private set; }
 
     /// <summary>Entries, stale ones included (for tests).</summary>
@@ -102,15 +102,8 @@ internal sealed class ChangedConnectors
         _pruneAt = Math.Max(MinimumPruneAt, 2 * _list.Count);
     }
 
-    /// <summary>A connector left the machine (a PHB took its PCI slots along).</summary>
-    public void Removed(SpaprDrc drc)
-    {
-        drc.IsRemoved = true;
-        if (drc.Attachment is not null)
-        {
-            DeviceCount--;
-        }
-    }
+    /// <summary>A connector left the machine (a PHB took its PCI slots along); its device was let go of first.</summary>
+    public static void Removed(SpaprDrc drc) => drc.IsRemoved = true;
 
     private void Prune()
     {

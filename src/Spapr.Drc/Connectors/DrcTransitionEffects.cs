@@ -2,7 +2,7 @@ namespace Spapr.Drc;
 
 /// <summary>What a <see cref="DrcTransitionRule"/> does besides changing the state.</summary>
 [Flags]
-public enum DrcTransitionEffects
+internal enum DrcTransitionEffects
 {
     /// <summary>Nothing else.</summary>
     None = 0,

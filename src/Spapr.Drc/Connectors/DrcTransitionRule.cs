@@ -13,7 +13,7 @@ namespace Spapr.Drc;
 /// <param name="Status">The status returned to the guest.</param>
 /// <param name="To">The state after the call (equal to <paramref name="From"/> for no-ops and refusals).</param>
 /// <param name="Effects">What else happens.</param>
-public readonly record struct DrcTransitionRule(
+internal readonly record struct DrcTransitionRule(
     DrcClass Class,
     RtasIndicator Indicator,
     uint Value,

@@ -6,7 +6,7 @@ namespace Spapr.Drc;
 /// The guest-side transition rules of SPEC section 3 as data: one table per connector class. The connectors
 /// execute exactly these rows, so a picture drawn from them cannot drift from the behaviour.
 /// </summary>
-public static class DrcTransitionTable
+internal static class DrcTransitionTable
 {
     private const uint Isolate = 0;
     private const uint Unisolate = 1;
@@ -19,16 +19,19 @@ public static class DrcTransitionTable
     /// <summary>The rules of physical connectors (PCI), in evaluation order.</summary>
     public static ImmutableArray<DrcTransitionRule> Physical { get; } = BuildPhysical();
 
+    // Indexed by the class's value (Logical 0, Physical 1).
+    private static readonly ImmutableArray<DrcTransitionRule>[] ByClass = [Logical, Physical];
+
     // [class][indicator slot][value][state] -> rows to try in order; an empty slot means -3 (ParameterError).
     private static readonly DrcTransitionRule[][][][][] Lookup = BuildLookup();
 
     /// <summary>The rules of a class, in evaluation order.</summary>
     /// <param name="drcClass">The connector class.</param>
     /// <returns>The table.</returns>
-    public static ImmutableArray<DrcTransitionRule> For(DrcClass drcClass) => drcClass == DrcClass.Physical ? Physical : Logical;
+    public static ImmutableArray<DrcTransitionRule> For(DrcClass drcClass) => ByClass[(int)drcClass];
 
     /// <summary>Finds the row that applies; <see langword="false"/> when no row exists (the call is a -3).</summary>
-    internal static bool TryFind(DrcClass drcClass, RtasIndicator indicator, uint value, DrcState from, bool hasDevice, bool unplugPending, bool isLmb, out DrcTransitionRule rule)
+    internal static bool TryFind(DrcClass drcClass, RtasIndicator indicator, uint value, DrcState from, bool hasDevice, bool unplugPending, bool isolateNeedsRequest, out DrcTransitionRule rule)
     {
         int slot = indicator == RtasIndicator.Isolation ? 0 : indicator == RtasIndicator.Allocation ? 1 : -1;
         if (slot < 0 || value > 1 || (byte)from > 8)
@@ -44,7 +47,7 @@ public static class DrcTransitionTable
                 DrcTransitionCondition.NoDevice => !hasDevice,
                 DrcTransitionCondition.UnplugPending => unplugPending,
                 DrcTransitionCondition.UnplugPendingWithDevice => unplugPending && hasDevice,
-                DrcTransitionCondition.LmbWithoutUnplugRequest => isLmb && !unplugPending,
+                DrcTransitionCondition.IsolateWithoutRequest => isolateNeedsRequest && !unplugPending,
                 _ => true,
             };
             if (applies)
@@ -71,7 +74,7 @@ public static class DrcTransitionTable
             NoOp(c, RtasIndicator.Isolation, Isolate, available),
             NoOp(c, RtasIndicator.Isolation, Isolate, unusable),
             Refuse(c, RtasIndicator.Isolation, Isolate, unisolate, DrcTransitionCondition.Otherwise, RtasStatus.ParameterError),
-            Refuse(c, RtasIndicator.Isolation, Isolate, configured, DrcTransitionCondition.LmbWithoutUnplugRequest, RtasStatus.HardwareError),
+            Refuse(c, RtasIndicator.Isolation, Isolate, configured, DrcTransitionCondition.IsolateWithoutRequest, RtasStatus.HardwareError),
             new(c, RtasIndicator.Isolation, Isolate, configured, DrcTransitionCondition.Otherwise, RtasStatus.Success, available, DrcTransitionEffects.None),
 
             // Unisolate
@@ -128,7 +131,7 @@ public static class DrcTransitionTable
     private static DrcTransitionRule[][][][][] BuildLookup()
     {
         var lookup = new DrcTransitionRule[2][][][][];
-        foreach (var drcClass in new[] { DrcClass.Logical, DrcClass.Physical })
+        foreach (var drcClass in Enum.GetValues<DrcClass>())
         {
             var perSlot = new DrcTransitionRule[2][][][];
             for (int slot = 0; slot < 2; slot++)

@@ -6,126 +6,143 @@ namespace Spapr.Drc;
 /// </summary>
 public sealed class SpaprDrc
 {
-    private volatile Attachment? _attachment;
-    private volatile UnplugRequest? _request;
+    private const byte EnlistedFlag = 1;
+    private const byte RemovedFlag = 2;
+    private const byte HeldFlag = 4;
+
+    private readonly RegistryCore _core;
+    private readonly uint _owner;
+    private volatile AttachedDevice? _device;
+    private int _ordinal;
+    private volatile int _requestSlot;
+    private int _cursor;
     private DrcState _state;
     private DrIndicator _drIndicator;
-    private int _cursor;
+    private volatile byte _flags;
 
-    internal SpaprDrc(DrcRegistry registry, DrcIndex index, DrcIndex? owner)
+    internal SpaprDrc(RegistryCore core, DrcIndex index, DrcIndex? owner)
     {
-        Registry = registry;
+        _core = core;
         Index = index;
-        Owner = owner;
-        _state = DrcTypeInfo.EmptyStateOf(Class);
+        _owner = owner?.Value ?? 0;
+        _state = Kind.Rules.EmptyState;
     }
 
     /// <summary>The registry that owns this connector.</summary>
-    public DrcRegistry Registry { get; }
+    public DrcRegistry Registry => _core.Facade;
 
     /// <summary>The 32-bit DRC index.</summary>
     public DrcIndex Index { get; }
 
     /// <summary>The connector type.</summary>
-    public DrcType Type => (DrcType)Index.TypeNibble;
+    public DrcType Type => Index.Type;
 
     /// <summary>The 28-bit id.</summary>
     public uint Id => Index.Id;
 
     /// <summary>The class (physical for PCI, logical otherwise).</summary>
-    public DrcClass Class => Type == DrcType.Pci ? DrcClass.Physical : DrcClass.Logical;
+    public DrcClass Class => Kind.Rules.Class;
 
     /// <summary>The name as in <c>ibm,drc-names</c>, e.g. "CPU 8".</summary>
-    public string Name => DrcTypeInfo.NameOf(Index);
+    public string Name => Kind.NameOf(Index.Id);
 
-    /// <summary>The connector that owns this one (a PHB connector for its PCI slots), if any.</summary>
-    public DrcIndex? Owner { get; }
+    /// <summary>The connector that owns this one (a PHB connector for its PCI slots), if any: its device's release removes this connector.</summary>
+    public DrcIndex? Owner => _owner == 0 ? null : new DrcIndex(_owner);
 
-    /// <summary>The current state.</summary>
+    /// <summary>The current state (SPEC section 2).</summary>
     public DrcState State
     {
         get => _state;
-        internal set => Set(ref _state, value);
+        internal set
+        {
+            if (_state != value)
+            {
+                _state = value;
+                Changed();
+            }
+        }
     }
 
     /// <summary>The DR indicator (physical connectors; always Inactive for logical ones).</summary>
     public DrIndicator DrIndicator
     {
         get => _drIndicator;
-        internal set => Set(ref _drIndicator, value);
-    }
-
-    /// <summary>The attached device (the emulator's object), or <see langword="null"/>.</summary>
-    public object? Device => _attachment?.Device;
-
-    /// <summary>The device-tree fragment handed out by configure-connector, or <see langword="null"/>.</summary>
-    public DeviceTreeNode? Fragment => _attachment?.Fragment;
-
-    /// <summary>Whether an unplug has been requested and has not ended (SPEC's <c>unplugRequested</c>).</summary>
-    public bool IsUnplugPending => _request is not null;
-
-    /// <summary>When the pending unplug times out; <see langword="null"/> when no timer runs.</summary>
-    public DateTimeOffset? UnplugDeadline
-    {
-        get
+        internal set
         {
-            // A DateTimeOffset? is wider than an atomic write: a lock-free read could see half of a change
-            // (a deadline of 0001-01-01). Read it under the lock it is written under.
-            lock (Registry.Sync)
+            if (_drIndicator != value)
             {
-                return _request?.Deadline;
-            }
-        }
-    }
-
-    /// <summary>The time left until the pending unplug times out, on the registry's clock; <see langword="null"/> when no timer runs.</summary>
-    public TimeSpan? UnplugTimeRemaining
-    {
-        get
-        {
-            var deadline = UnplugDeadline;
-            if (deadline is null)
-            {
-                return null;
-            }
-
-            var left = deadline.Value - Registry.TimeProvider.GetUtcNow();
-            return left < TimeSpan.Zero ? TimeSpan.Zero : left;
-        }
-    }
-
-    /// <summary>The entity-sense value the guest would read now (SPEC section 3).</summary>
-    public EntitySense EntitySense => Class == DrcClass.Physical
-        ? (_attachment is null ? EntitySense.Empty : EntitySense.Present)
-        : (State == DrcState.LogicalUnusable ? EntitySense.Unusable : EntitySense.Present);
-
-    internal Attachment? Attachment
-    {
-        get => _attachment;
-        set
-        {
-            var old = _attachment;
-            if (!ReferenceEquals(old, value))
-            {
-                _attachment = value;
-                if ((old is null) != (value is null))
-                {
-                    Registry.Changes.DeviceCountChanged(value is null ? -1 : 1);
-                }
-
+                _drIndicator = value;
                 Changed();
             }
         }
     }
 
-    internal UnplugRequest? Request
+    /// <summary>The emulator's device object while this connector holds it; <see langword="null"/> when empty or released.</summary>
+    public object? Device => IsHeld ? _device?.Device : null;
+
+    /// <summary>The device-tree fragment configure-connector hands out while this connector holds a device.</summary>
+    public DeviceTreeNode? Fragment => IsHeld && _device is { } device ? device.FragmentAt(_ordinal) : null;
+
+    /// <summary>
+    /// The device attached through this connector, from its attach until its removal ends: also while a memory device's
+    /// removal is under way and the guest already released this LMB (then <see cref="Device"/> is <see langword="null"/>).
+    /// Nothing else can be attached here meanwhile.
+    /// </summary>
+    public AttachedDevice? AttachedDevice => _device;
+
+    /// <summary>Whether an unplug has been requested and has not ended (SPEC's <c>unplugRequested</c>).</summary>
+    public bool IsUnplugPending => _requestSlot != 0;
+
+    /// <summary>When the pending unplug times out; <see langword="null"/> when no timer runs (nothing pending, no timeout, or it already fired).</summary>
+    public DateTimeOffset? UnplugDeadline
     {
-        get => _request;
+        get
+        {
+            // A deadline is wider than an atomic read: read it under the lock it is written under.
+            lock (_core.Sync)
+            {
+                return _requestSlot == 0 ? null : _core.Unplugs.DeadlineOf(_requestSlot);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The time left until the pending unplug times out, on the registry's clock: <see langword="null"/> when nothing is
+    /// pending, <see cref="Timeout.InfiniteTimeSpan"/> when it never times out, <see cref="TimeSpan.Zero"/> once it timed out.
+    /// </summary>
+    public TimeSpan? UnplugTimeRemaining
+    {
+        get
+        {
+            lock (_core.Sync)
+            {
+                return _requestSlot == 0 ? null : _core.Unplugs.TimeRemainingOf(_requestSlot);
+            }
+        }
+    }
+
+    /// <summary>The entity-sense value the guest would read now (SPEC section 3).</summary>
+    public EntitySense EntitySense => Kind.Rules.SenseOf(_state, IsHeld);
+
+    internal DrcKind Kind => DrcKind.Of(Index);
+
+    internal uint OwnerValue => _owner;
+
+    /// <summary>Whether the connector holds its device (attached and not yet released by the guest).</summary>
+    internal bool IsHeld => (_flags & HeldFlag) != 0;
+
+    /// <summary>This connector's position in its device's connectors.</summary>
+    internal int Ordinal => _ordinal;
+
+    /// <summary>The slot of the pending unplug request in the coordinator's table; 0 for none.</summary>
+    internal int RequestSlot
+    {
+        get => _requestSlot;
         set
         {
-            if (!ReferenceEquals(_request, value))
+            if (_requestSlot != value)
             {
-                _request = value;
+                _requestSlot = value;
                 Changed();
             }
         }
@@ -135,54 +152,113 @@ public sealed class SpaprDrc
     internal int Cursor
     {
         get => _cursor;
-        set => Set(ref _cursor, value);
+        set
+        {
+            if (_cursor != value)
+            {
+                _cursor = value;
+                Changed();
+            }
+        }
     }
 
     /// <summary>Whether the registry's <see cref="ChangedConnectors"/> list holds this connector (under the registry lock).</summary>
-    internal bool IsEnlisted { get; set; }
+    internal bool IsEnlisted
+    {
+        get => (_flags & EnlistedFlag) != 0;
+        set => SetFlag(EnlistedFlag, value);
+    }
 
     /// <summary>Whether the connector has left its registry (a PHB took its PCI slots along).</summary>
-    internal bool IsRemoved { get; set; }
+    internal bool IsRemoved
+    {
+        get => (_flags & RemovedFlag) != 0;
+        set => SetFlag(RemovedFlag, value);
+    }
 
     /// <summary>
-    /// Whether the connector is exactly as cold plug (attach, then reset) leaves it: ready with its device, or empty,
-    /// nothing pending, no configure-connector walk under way, the default DR indicator. A snapshot skips these.
+    /// Whether the connector is exactly as cold plug (attach, then reset) leaves it: ready with its device, or empty and
+    /// owned by no device, nothing pending, no configure-connector walk under way, the default DR indicator. A snapshot
+    /// skips these. A released LMB of a device still being removed is not: the destination attaches it again.
     /// </summary>
     internal bool IsInColdPlugState
     {
         get
         {
-            if (_request is not null || _cursor != 0)
+            if (_requestSlot != 0 || _cursor != 0)
             {
                 return false;
             }
 
-            return _attachment is null
-                ? _state == DrcTypeInfo.EmptyStateOf(Class) && _drIndicator == DrIndicator.Inactive
-                : _state == DrcTypeInfo.ReadyStateOf(Class) && _drIndicator == (Class == DrcClass.Physical ? DrIndicator.Active : DrIndicator.Inactive);
+            bool held = IsHeld;
+            if (!held && _device is not null)
+            {
+                return false;
+            }
+
+            var rules = Kind.Rules;
+            return _state == rules.ColdState(held) && _drIndicator == rules.ColdIndicator(held);
         }
     }
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Index}) {State}";
 
-    // EqualityComparer<T>.Default compiles to a plain compare for enums and ints: no boxing on the RTAS path.
-    private void Set<T>(ref T field, T value)
-        where T : struct
+    /// <summary>Gives the connector to a device (attach): held, cursor rewound.</summary>
+    internal void Take(AttachedDevice device, int ordinal)
     {
-        if (!EqualityComparer<T>.Default.Equals(field, value))
-        {
-            field = value;
-            Changed();
-        }
+        _device = device;
+        _ordinal = ordinal;
+        SetFlag(HeldFlag, true);
+        _core.Changes.DeviceCountChanged(+1);
+        _cursor = 0;
+        Changed();
     }
 
-    // Every setter lands here, under the registry lock: the snapshot must learn of every connector that left cold plug.
+    /// <summary>The guest (or a reset) released the device here; the device still owns the connector until its removal ends.</summary>
+    internal void Release()
+    {
+        SetFlag(HeldFlag, false);
+        _core.Changes.DeviceCountChanged(-1);
+        _cursor = 0;
+        _requestSlot = 0;
+        Changed();
+    }
+
+    /// <summary>A snapshot load re-holds a released connector of a device (the destination's cold-plug baseline).</summary>
+    internal void Rehold()
+    {
+        SetFlag(HeldFlag, true);
+        _core.Changes.DeviceCountChanged(+1);
+        Changed();
+    }
+
+    /// <summary>The device's removal ended: the connector is free again.</summary>
+    internal void Free()
+    {
+        _device = null;
+        _ordinal = 0;
+        Changed();
+    }
+
+    /// <summary>The state, cursor and DR indicator cold plug gives (SPEC section 5's reset of one connector).</summary>
+    internal void ResetToColdPlug()
+    {
+        var rules = Kind.Rules;
+        bool held = IsHeld;
+        State = rules.ColdState(held);
+        Cursor = 0;
+        DrIndicator = rules.ColdIndicator(held);
+    }
+
+    private void SetFlag(byte flag, bool on) => _flags = (byte)(on ? _flags | flag : _flags & ~flag);
+
+    // Every change lands here, under the registry lock: the snapshot must learn of every connector that left cold plug.
     private void Changed()
     {
         if (!IsEnlisted)
         {
-            Registry.Changes.Enlist(this);
+            _core.Changes.Enlist(this);
         }
     }
 }

@@ -24,7 +24,7 @@ internal static class DeviceTreeWriter
             AppendU32(indexes, drc.Index.Value);
             AppendU32(domains, PowerDomainLiveInsertion);
             AppendString(names, drc.Name);
-            AppendString(types, DrcTypeInfo.DeviceTreeTypeOf(drc.Type));
+            AppendString(types, drc.Kind.DeviceTreeType);
         }
 
         return new DrcDeviceTreeProperties([.. indexes], [.. domains], [.. names], [.. types]);
@@ -39,7 +39,7 @@ internal static class DeviceTreeWriter
             if (runs.Count > 0)
             {
                 var (first, n) = runs[^1];
-                if (first.Type == drc.Type && first.Index.Value + n == drc.Index.Value)
+                if (first.Kind == drc.Kind && first.Index.Value + n == drc.Index.Value)
                 {
                     runs[^1] = (first, n + 1);
                     continue;
@@ -53,8 +53,8 @@ internal static class DeviceTreeWriter
         AppendU32(bytes, (uint)runs.Count);
         foreach (var (first, n) in runs)
         {
-            AppendString(bytes, DrcTypeInfo.DeviceTreeTypeOf(first.Type));
-            AppendString(bytes, DrcTypeInfo.NamePrefixOf(first.Type));
+            AppendString(bytes, first.Kind.DeviceTreeType);
+            AppendString(bytes, first.Kind.NamePrefix);
             AppendU32(bytes, first.Index.Value);
             AppendU32(bytes, first.Id);
             AppendU32(bytes, n);

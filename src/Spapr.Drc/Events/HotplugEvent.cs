@@ -1,23 +1,48 @@
 namespace Spapr.Drc;
 
 /// <summary>
-/// A hotplug event queued for the guest (SPEC section 4). Immutable; its binary RTAS error log is written
-/// by <see cref="DrcRtas.CheckException(uint, Span{byte}, out HotplugEvent?)"/>.
+/// A hotplug event queued for the guest (SPEC section 4), as handed out by the registry: immutable, with value
+/// equality. Its binary RTAS error log is what check-exception writes (<see cref="RtasEventLog"/> reads one back).
 /// </summary>
-/// <param name="Type">The hotplug type.</param>
-/// <param name="Action">Add or remove.</param>
-/// <param name="Identifier">How the payload identifies the connectors.</param>
-/// <param name="Index">The (first) connector index; zero for <see cref="HotplugIdentifier.DrcCount"/>.</param>
-/// <param name="Count">The number of connectors; 1 for by-index events.</param>
-/// <param name="EventClass">The class the event is delivered in (hot-plug once negotiated, else EPOW).</param>
-/// <param name="LogId">The platform log id, incrementing per event per machine.</param>
-/// <param name="CreatedAt">The virtual time the event was queued (the log's creation date and time, UTC).</param>
-public sealed record HotplugEvent(
-    HotplugType Type,
-    HotplugAction Action,
-    HotplugIdentifier Identifier,
-    DrcIndex Index,
-    uint Count,
-    RtasEventClasses EventClass,
-    uint LogId,
-    DateTimeOffset CreatedAt);
+public sealed record HotplugEvent
+{
+    internal HotplugEvent(HotplugType type, HotplugAction action, HotplugIdentifier identifier, DrcIndex? index, uint count, RtasEventClasses eventClass, uint logId, DateTimeOffset createdAt)
+    {
+        Type = type;
+        Action = action;
+        Identifier = identifier;
+        Index = index;
+        Count = count;
+        EventClass = eventClass;
+        LogId = logId;
+        CreatedAt = createdAt;
+    }
+
+    /// <summary>The hotplug type.</summary>
+    public HotplugType Type { get; }
+
+    /// <summary>Add or remove.</summary>
+    public HotplugAction Action { get; }
+
+    /// <summary>How the payload identifies the connectors.</summary>
+    public HotplugIdentifier Identifier { get; }
+
+    /// <summary>The (first) connector; <see langword="null"/> for <see cref="HotplugIdentifier.DrcCount"/>.</summary>
+    public DrcIndex? Index { get; }
+
+    /// <summary>The number of connectors; 1 for by-index events.</summary>
+    public uint Count { get; }
+
+    /// <summary>The class the event is delivered in (hot-plug once negotiated, else EPOW).</summary>
+    public RtasEventClasses EventClass { get; }
+
+    /// <summary>The platform log id, incrementing per event per machine.</summary>
+    public uint LogId { get; }
+
+    /// <summary>The virtual time the event was queued (the log's creation date and time, UTC).</summary>
+    public DateTimeOffset CreatedAt { get; }
+
+    /// <summary>A line for people: "remove memory count-indexed 2 from 0x80000008 (hot-plug class, log id 7)".</summary>
+    /// <returns>The description.</returns>
+    public override string ToString() => HotplugEventRecord.Describe(Type, Action, Identifier, Index, Count, EventClass, LogId);
+}

@@ -1,16 +1,18 @@
+using System.Runtime.InteropServices;
+
 namespace Spapr.Drc;
 
 /// <summary>
-/// The machine-wide FIFO of hotplug events (SPEC section 4). The guest takes the first event of a class it asks for,
-/// nearly always the oldest: taking that one moves a head index instead of shifting the list, and the classes still
-/// queued are counted as events come and go, so draining 16,384 events (one per LMB device) is linear, not quadratic.
-/// Used only under the registry lock.
+/// The machine-wide FIFO of hotplug events (SPEC section 4) as flat records. The guest takes the first event of a
+/// class it asks for, nearly always the oldest: taking that one moves a head index instead of shifting the list, and
+/// the classes still queued are counted as events come and go, so draining 16,384 events (one per LMB device) is
+/// linear, not quadratic. Owned by the unplug coordinator; used only under the registry lock.
 /// </summary>
 internal sealed class HotplugEventQueue
 {
     private const int MinimumCompaction = 1024;
 
-    private readonly List<HotplugEvent> _items = [];
+    private readonly List<HotplugEventRecord> _items = [];
     private int _head;
     private int _hotplugClass;
     private int _epowClass;
@@ -23,19 +25,22 @@ internal sealed class HotplugEventQueue
         (_hotplugClass > 0 ? RtasEventClasses.Hotplug : RtasEventClasses.None) | (_epowClass > 0 ? RtasEventClasses.Epow : RtasEventClasses.None);
 
     /// <summary>The events, oldest first; valid until the next change.</summary>
-    public ReadOnlySpan<HotplugEvent> Items => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_items)[_head..];
+    public ReadOnlySpan<HotplugEventRecord> Items => CollectionsMarshal.AsSpan(_items)[_head..];
 
-    public void Add(HotplugEvent e)
+    public void Add(in HotplugEventRecord e)
     {
         _items.Add(e);
         Counted(e.EventClass, +1);
     }
 
-    public void AddRange(IEnumerable<HotplugEvent> events)
+    /// <summary>Replaces the queue (a snapshot load).</summary>
+    public void ReplaceWith(ReadOnlySpan<HotplugEventRecord> events)
     {
+        Clear();
+        _items.AddRange(events);
         foreach (var e in events)
         {
-            Add(e);
+            Counted(e.EventClass, +1);
         }
     }
 
@@ -47,21 +52,24 @@ internal sealed class HotplugEventQueue
         _epowClass = 0;
     }
 
-    /// <summary>The oldest event whose class is in <paramref name="mask"/>, and where it is; <see langword="null"/> if none.</summary>
-    public HotplugEvent? Peek(uint mask, out int position)
+    /// <summary>The position of the oldest event whose class is in <paramref name="mask"/>; -1 if none.</summary>
+    public int Find(uint mask)
     {
-        for (position = _head; position < _items.Count; position++)
+        var items = CollectionsMarshal.AsSpan(_items);
+        for (int position = _head; position < items.Length; position++)
         {
-            if (((uint)_items[position].EventClass & mask) != 0)
+            if (((uint)items[position].EventClass & mask) != 0)
             {
-                return _items[position];
+                return position;
             }
         }
 
-        return null;
+        return -1;
     }
 
-    /// <summary>Removes the event <see cref="Peek"/> found at <paramref name="position"/>.</summary>
+    public HotplugEventRecord At(int position) => _items[position];
+
+    /// <summary>Removes the event <see cref="Find"/> found at <paramref name="position"/>.</summary>
     public void RemoveAt(int position)
     {
         Counted(_items[position].EventClass, -1);
@@ -71,7 +79,7 @@ internal sealed class HotplugEventQueue
             return;
         }
 
-        _items[_head++] = null!;
+        _head++;
         if (_head == _items.Count)
         {
             _items.Clear();
@@ -79,10 +87,28 @@ internal sealed class HotplugEventQueue
         }
         else if (_head >= MinimumCompaction && _head * 2 >= _items.Count)
         {
-            // Taken events leave empty slots at the front: drop them once they are half the list (amortized O(1)).
+            // Taken events leave dead slots at the front: drop them once they are half the list (amortized O(1)).
             _items.RemoveRange(0, _head);
             _head = 0;
         }
+    }
+
+    /// <summary>Drops every event naming a connector <paramref name="exists"/> says is gone (connectors removed with their owner).</summary>
+    public int RemoveNamingMissing(Func<uint, bool> exists)
+    {
+        int removed = 0;
+        for (int position = _items.Count - 1; position >= _head; position--)
+        {
+            var e = _items[position];
+            if (e.HasIndex && !exists(e.Index))
+            {
+                Counted(e.EventClass, -1);
+                _items.RemoveAt(position);
+                removed++;
+            }
+        }
+
+        return removed;
     }
 
     private void Counted(RtasEventClasses eventClass, int delta)

@@ -12,7 +12,7 @@ internal static class RtasEventLog
     public const uint Summary = 0x063460E5;
     public const uint ExtendedLength = 108;
 
-    public static void Write(HotplugEvent e, Span<byte> log)
+    public static void Write(in HotplugEventRecord e, Span<byte> log)
     {
         log = log[..Length];
         log.Clear();
@@ -30,7 +30,7 @@ internal static class RtasEventLog
         var mainA = log[24..72];
         BinaryPrimitives.WriteUInt16BigEndian(mainA, 0x5048);
         BinaryPrimitives.WriteUInt16BigEndian(mainA[2..], 48);
-        var at = e.CreatedAt.ToUniversalTime();
+        var at = e.CreatedAt;
         BinaryPrimitives.WriteUInt32BigEndian(mainA[8..], Bcd(at.Year / 100) << 24 | Bcd(at.Year % 100) << 16 | Bcd(at.Month) << 8 | Bcd(at.Day));
         BinaryPrimitives.WriteUInt32BigEndian(mainA[12..], Bcd(at.Hour) << 24 | Bcd(at.Minute) << 16 | Bcd(at.Second) << 8);
         mainA[24] = (byte)'H';
@@ -55,14 +55,14 @@ internal static class RtasEventLog
         switch (e.Identifier)
         {
             case HotplugIdentifier.DrcIndex:
-                BinaryPrimitives.WriteUInt32BigEndian(payload, e.Index.Value);
+                BinaryPrimitives.WriteUInt32BigEndian(payload, e.Index);
                 break;
             case HotplugIdentifier.DrcCount:
                 BinaryPrimitives.WriteUInt32BigEndian(payload, e.Count);
                 break;
             default:
                 BinaryPrimitives.WriteUInt32BigEndian(payload, e.Count);
-                BinaryPrimitives.WriteUInt32BigEndian(payload[4..], e.Index.Value);
+                BinaryPrimitives.WriteUInt32BigEndian(payload[4..], e.Index);
                 break;
         }
     }

@@ -7,6 +7,29 @@ public sealed partial class DrcRtas
     private const int EventScanArgCount = 4;
 
     /// <summary>
+    /// check-exception: dequeues the first event (FIFO) whose class is in <paramref name="eventMask"/> and writes its
+    /// 116-byte RTAS error log into <paramref name="buffer"/>.
+    /// </summary>
+    /// <param name="eventMask">Event classes to take (<see cref="RtasEventClasses"/> bits, as the guest passed them).</param>
+    /// <param name="buffer">Where the log goes; at least <see cref="EventLogSize"/> bytes.</param>
+    /// <param name="dequeued">The event written, or <see langword="null"/>.</param>
+    /// <returns>0 with an event; 1 (NoErrorsFound) when none is queued in those classes; -3 when the buffer is too small (nothing dequeued).</returns>
+    public RtasStatus CheckException(uint eventMask, Span<byte> buffer, out HotplugEvent? dequeued)
+    {
+        var status = TakeEvent(eventMask, buffer, out HotplugEventRecord record);
+        dequeued = status == RtasStatus.Success ? record.ToEvent() : null;
+        return status;
+    }
+
+    /// <summary>check-exception with a typed class mask (see <see cref="CheckException(uint, Span{byte}, out HotplugEvent?)"/>).</summary>
+    /// <param name="classes">Event classes to take.</param>
+    /// <param name="buffer">Where the log goes; at least <see cref="EventLogSize"/> bytes.</param>
+    /// <param name="dequeued">The event written, or <see langword="null"/>.</param>
+    /// <returns>The status.</returns>
+    public RtasStatus CheckException(RtasEventClasses classes, Span<byte> buffer, out HotplugEvent? dequeued) =>
+        CheckException((uint)classes, buffer, out dequeued);
+
+    /// <summary>
     /// check-exception in RTAS cell form: 6 or 7 argument cells (vector offset, additional information, event mask,
     /// critical, buffer address, buffer length, and optionally the high word of the additional information) and 1 return
     /// cell. The emulator maps the guest buffer at <c>args[4]</c> to <paramref name="buffer"/>; at most
@@ -26,7 +49,7 @@ public sealed partial class DrcRtas
         {
             if (!rets.IsEmpty)
             {
-                rets[0] = unchecked((uint)RtasStatus.ParameterError);
+                rets[0] = unchecked((uint)(_core.Disposed ? RtasStatus.HardwareError : RtasStatus.ParameterError));
             }
 
             return RtasEventClasses.None;
@@ -39,11 +62,8 @@ public sealed partial class DrcRtas
             buffer = buffer[..(int)length];
         }
 
-        lock (_registry.Sync)
-        {
-            rets[0] = unchecked((uint)CheckException(args[2], buffer, out _));
-            return _registry.PendingEventClasses;
-        }
+        rets[0] = unchecked((uint)TakeEvent(args[2], buffer, out HotplugEventRecord _));
+        return _core.Disposed ? RtasEventClasses.None : PendingClasses();
     }
 
     /// <summary>
@@ -59,6 +79,16 @@ public sealed partial class DrcRtas
     /// </returns>
     public RtasEventClasses EventScan(ReadOnlySpan<uint> args, Span<uint> rets)
     {
+        if (_core.Disposed)
+        {
+            if (!rets.IsEmpty)
+            {
+                rets[0] = unchecked((uint)RtasStatus.HardwareError);
+            }
+
+            return RtasEventClasses.None;
+        }
+
         if (args.Length != EventScanArgCount || rets.Length != 1)
         {
             if (!rets.IsEmpty)
@@ -70,6 +100,55 @@ public sealed partial class DrcRtas
         }
 
         rets[0] = (uint)RtasStatus.NoErrorsFound;
-        return _registry.PendingEventClasses;
+        return PendingClasses();
+    }
+
+    /// <summary>The allocation-free core of check-exception: the event comes back as a flat record.</summary>
+    internal RtasStatus TakeEvent(uint eventMask, Span<byte> buffer, out HotplugEventRecord dequeued)
+    {
+        dequeued = default;
+        if (_core.Disposed)
+        {
+            return RtasStatus.HardwareError;
+        }
+
+        try
+        {
+            lock (_core.Sync)
+            {
+                if (_core.Disposed)
+                {
+                    return RtasStatus.HardwareError;
+                }
+
+                var unplugs = _core.Unplugs;
+                int position = unplugs.Events.Find(eventMask);
+                if (position < 0)
+                {
+                    return RtasStatus.NoErrorsFound;
+                }
+
+                if (buffer.Length < EventLogSize)
+                {
+                    return RtasStatus.ParameterError;
+                }
+
+                dequeued = unplugs.TakeEvent(position);
+                RtasEventLog.Write(dequeued, buffer);
+                return RtasStatus.Success;
+            }
+        }
+        finally
+        {
+            _core.Outbox.Dispatch();
+        }
+    }
+
+    private RtasEventClasses PendingClasses()
+    {
+        lock (_core.Sync)
+        {
+            return _core.Unplugs.Events.PendingClasses;
+        }
     }
 }

@@ -5,7 +5,9 @@ namespace Spapr.Drc;
 
 /// <summary>
 /// The guest's RTAS calls for a machine's connectors (SPEC section 4), obtained from <see cref="DrcRegistry.Rtas"/>.
-/// An emulator maps its RTAS tokens to these methods. Guest input never throws: every bad value is a status code.
+/// Each call exists in the cell form an emulator forwards (raw 32-bit cells, as the guest passed them) and in a typed
+/// form. Guest input never throws: every bad value is a status code. After the registry is disposed every call answers
+/// -1 (HardwareError) and changes nothing, so a vCPU thread racing the machine's teardown never sees an exception.
 /// </summary>
 public sealed partial class DrcRtas
 {
@@ -18,17 +20,24 @@ public sealed partial class DrcRtas
     /// <summary>The size of a hotplug event's RTAS error log written by check-exception.</summary>
     public const int EventLogSize = RtasEventLog.Length;
 
-    private readonly DrcRegistry _registry;
+    private readonly RegistryCore _core;
 
-    internal DrcRtas(DrcRegistry registry) => _registry = registry;
+    internal DrcRtas(RegistryCore core) => _core = core;
 
-    /// <summary>set-indicator(type, index, value) with typed arguments.</summary>
+    /// <summary>set-indicator(type, index, value) on raw cells.</summary>
     /// <param name="indicator">9001 isolation, 9002 DR indicator, 9003 allocation; others give -3.</param>
-    /// <param name="index">The connector index.</param>
+    /// <param name="index">The connector index; an unknown one gives -3.</param>
     /// <param name="value">The indicator value.</param>
     /// <returns>The status.</returns>
     public RtasStatus SetIndicator(uint indicator, uint index, uint value) =>
-        _registry.RunGuest((indicator, index, value), static (registry, args) => SetIndicatorLocked(registry, args.indicator, args.index, args.value));
+        _core.Guest((indicator, index, value), RtasStatus.HardwareError, static (core, args) => SetIndicatorLocked(core, args.indicator, args.index, args.value));
+
+    /// <summary>set-indicator with typed arguments.</summary>
+    /// <param name="indicator">Isolation, DR indicator or allocation.</param>
+    /// <param name="index">The connector index.</param>
+    /// <param name="value">The indicator value (isolation: 0 isolate, 1 unisolate; allocation: 0 unusable, 1 usable; DR indicator 0-3).</param>
+    /// <returns>The status.</returns>
+    public RtasStatus SetIndicator(RtasIndicator indicator, DrcIndex index, uint value) => SetIndicator((uint)indicator, index.Value, value);
 
     /// <summary>set-indicator in RTAS cell form: 3 argument cells, 1 return cell. Wrong counts give -3 in the first return cell.</summary>
     /// <param name="args">The argument cells.</param>
@@ -39,7 +48,7 @@ public sealed partial class DrcRtas
         {
             if (!rets.IsEmpty)
             {
-                rets[0] = unchecked((uint)RtasStatus.ParameterError);
+                rets[0] = unchecked((uint)(_core.Disposed ? RtasStatus.HardwareError : RtasStatus.ParameterError));
             }
 
             return;
@@ -48,21 +57,38 @@ public sealed partial class DrcRtas
         rets[0] = unchecked((uint)SetIndicator(args[0], args[1], args[2]));
     }
 
-    /// <summary>get-sensor-state(type, index) with typed arguments.</summary>
+    /// <summary>get-sensor-state(type, index) on raw cells. Lock-free: a stable machine is read at dictionary speed.</summary>
     /// <param name="sensor">9003 (entity sense); others give -3.</param>
-    /// <param name="index">The connector index.</param>
+    /// <param name="index">The connector index; an unknown one gives -3.</param>
     /// <param name="state">The sensor value; 0 on error.</param>
     /// <returns>The status.</returns>
     public RtasStatus GetSensorState(uint sensor, uint index, out uint state)
     {
         state = 0;
-        if (sensor != (uint)RtasSensor.EntitySense || !_registry.TryGet(new DrcIndex(index), out var drc))
+        if (_core.Disposed)
+        {
+            return RtasStatus.HardwareError;
+        }
+
+        if (sensor != (uint)RtasSensor.EntitySense || !_core.Connectors.TryGetShared(index, out var drc))
         {
             return RtasStatus.ParameterError;
         }
 
         state = (uint)drc.EntitySense;
         return RtasStatus.Success;
+    }
+
+    /// <summary>get-sensor-state with typed arguments.</summary>
+    /// <param name="sensor">The sensor (entity sense).</param>
+    /// <param name="index">The connector index.</param>
+    /// <param name="sense">What the sensor reads; <see cref="EntitySense.Empty"/> on error.</param>
+    /// <returns>The status.</returns>
+    public RtasStatus GetSensorState(RtasSensor sensor, DrcIndex index, out EntitySense sense)
+    {
+        var status = GetSensorState((uint)sensor, index.Value, out uint value);
+        sense = (EntitySense)value;
+        return status;
     }
 
     /// <summary>get-sensor-state in RTAS cell form: 2 argument cells, 2 return cells. Wrong counts give (-3, 0).</summary>
@@ -74,7 +100,7 @@ public sealed partial class DrcRtas
         {
             if (!rets.IsEmpty)
             {
-                rets[0] = unchecked((uint)RtasStatus.ParameterError);
+                rets[0] = unchecked((uint)(_core.Disposed ? RtasStatus.HardwareError : RtasStatus.ParameterError));
             }
 
             if (rets.Length > 1)
@@ -98,74 +124,55 @@ public sealed partial class DrcRtas
     /// <returns>The status.</returns>
     public ConfigureConnectorStatus ConfigureConnector(Span<byte> workArea)
     {
+        if (_core.Disposed)
+        {
+            return ConfigureConnectorStatus.HardwareError;
+        }
+
         if (workArea.Length < WorkAreaDataOffset)
         {
             return ConfigureConnectorStatus.ParameterError;
         }
 
         var wa = workArea.Length > WorkAreaSize ? workArea[..WorkAreaSize] : workArea;
+
+        // A span cannot ride in the state of the shared helper; the work area is the caller's, so it is written under the lock here.
         try
         {
-            lock (_registry.Sync)
+            lock (_core.Sync)
             {
-                return ConfigureConnectorLocked(_registry, wa);
+                if (_core.Disposed)
+                {
+                    return ConfigureConnectorStatus.HardwareError;
+                }
+
+                var status = ConfigureConnectorLocked(_core, wa);
+                _core.AssertInvariantsInDebug();
+                return status;
             }
         }
         finally
         {
-            _registry.Dispatch();
+            _core.Outbox.Dispatch();
         }
     }
 
-    /// <summary>
-    /// check-exception: dequeues the first event (FIFO) whose class is in <paramref name="eventMask"/> and writes its
-    /// 116-byte RTAS error log into <paramref name="buffer"/>.
-    /// </summary>
-    /// <param name="eventMask">Event classes to take (<see cref="RtasEventClasses"/> bits).</param>
-    /// <param name="buffer">Where the log goes; at least <see cref="EventLogSize"/> bytes.</param>
-    /// <param name="dequeued">The event written, or <see langword="null"/>.</param>
-    /// <returns>0 with an event; 1 (NoErrorsFound) when none is queued in those classes; -3 when the buffer is too small (nothing dequeued).</returns>
-    public RtasStatus CheckException(uint eventMask, Span<byte> buffer, out HotplugEvent? dequeued)
+    private static RtasStatus SetIndicatorLocked(RegistryCore core, uint indicator, uint index, uint value)
     {
-        lock (_registry.Sync)
-        {
-            dequeued = _registry.PeekEvent(eventMask, out int position);
-            if (dequeued is null)
-            {
-                return RtasStatus.NoErrorsFound;
-            }
-
-            if (buffer.Length < EventLogSize)
-            {
-                dequeued = null;
-                return RtasStatus.ParameterError;
-            }
-
-            _registry.RemoveEventAt(position);
-            RtasEventLog.Write(dequeued, buffer);
-            return RtasStatus.Success;
-        }
-    }
-
-    /// <summary>event-scan's question: which classes still hold events.</summary>
-    /// <returns>The classes with at least one queued event.</returns>
-    public RtasEventClasses PendingEventClasses() => _registry.PendingEventClasses;
-
-    private static RtasStatus SetIndicatorLocked(DrcRegistry registry, uint indicator, uint index, uint value)
-    {
-        if (!registry.TryGetLocked(index, out var drc))
+        if (!core.Connectors.TryGetValue(index, out var drc))
         {
             return RtasStatus.ParameterError;
         }
 
+        var rules = drc.Kind.Rules;
         switch (indicator)
         {
             case (uint)RtasIndicator.Isolation:
-                return value > 1 ? RtasStatus.ParameterError : registry.ApplyTransition(drc, RtasIndicator.Isolation, value);
+                return value > 1 ? RtasStatus.ParameterError : ApplyTransition(core, drc, RtasIndicator.Isolation, value);
             case (uint)RtasIndicator.Allocation:
-                return drc.Class == DrcClass.Physical || value > 1 ? RtasStatus.ParameterError : registry.ApplyTransition(drc, RtasIndicator.Allocation, value);
+                return !rules.AcceptsAllocation || value > 1 ? RtasStatus.ParameterError : ApplyTransition(core, drc, RtasIndicator.Allocation, value);
             case (uint)RtasIndicator.DrIndicator:
-                if (drc.Class == DrcClass.Logical || value > (uint)DrIndicator.Action)
+                if (!rules.HasDrIndicator || value > (uint)DrIndicator.Action)
                 {
                     return RtasStatus.ParameterError;
                 }
@@ -177,26 +184,65 @@ public sealed partial class DrcRtas
         }
     }
 
-    private static ConfigureConnectorStatus ConfigureConnectorLocked(DrcRegistry registry, Span<byte> wa)
+    /// <summary>Applies one row of the transition table (SPEC section 3) and its effects.</summary>
+    private static RtasStatus ApplyTransition(RegistryCore core, SpaprDrc drc, RtasIndicator indicator, uint value)
+    {
+        var kind = drc.Kind;
+        bool pending = drc.RequestSlot != 0;
+        if (!DrcTransitionTable.TryFind(kind.Rules.Class, indicator, value, drc.State, drc.IsHeld, pending, kind.GuestIsolateNeedsRequest, out var rule))
+        {
+            return RtasStatus.ParameterError;
+        }
+
+        var old = drc.State;
+        if (rule.Status == RtasStatus.Success)
+        {
+            drc.State = rule.To;
+            if ((rule.Effects & DrcTransitionEffects.RewindCursor) != 0)
+            {
+                drc.Cursor = 0;
+            }
+
+            if ((rule.Effects & DrcTransitionEffects.ReleaseIfPending) != 0 && drc.RequestSlot != 0)
+            {
+                core.Unplugs.Release(drc, UnplugOutcome.Completed);
+            }
+
+            if ((rule.Effects & DrcTransitionEffects.RejectUnplug) != 0)
+            {
+                core.Unplugs.Reject(drc);
+            }
+        }
+
+        if (core.Logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.StateChanged(core.Logger, drc.Index, drc.Name, indicator == RtasIndicator.Isolation ? "isolation" : "allocation", value, old, drc.State, (int)rule.Status);
+        }
+
+        return rule.Status;
+    }
+
+    private static ConfigureConnectorStatus ConfigureConnectorLocked(RegistryCore core, Span<byte> wa)
     {
         uint index = BinaryPrimitives.ReadUInt32BigEndian(wa);
-        if (!registry.TryGetLocked(index, out var drc))
+        if (!core.Connectors.TryGetValue(index, out var drc))
         {
             return ConfigureConnectorStatus.ParameterError;
         }
 
-        if (drc.State is not (DrcState.LogicalUnisolate or DrcState.LogicalConfigured or DrcState.PhysicalUnisolate or DrcState.PhysicalConfigured))
+        var kind = drc.Kind;
+        if (!kind.Rules.IsConfigurable(drc.State))
         {
             return ConfigureConnectorStatus.NotConfigurable;
         }
 
-        if (drc.Type == DrcType.Lmb && drc.Request is { } request)
+        if (kind.ReconfigureRejectsUnplug && drc.RequestSlot != 0)
         {
             // Older kernels signal a rejected memory unplug by reconfiguring an LMB: roll the device back, then go on.
-            registry.RejectLocked(request);
+            core.Unplugs.Reject(drc);
         }
 
-        if (drc.Attachment?.Flat is not { } flat)
+        if (!drc.IsHeld || drc.AttachedDevice?.FlatAt(drc.Ordinal) is not { } flat)
         {
             return ConfigureConnectorStatus.HardwareError;
         }
@@ -226,11 +272,11 @@ public sealed partial class DrcRtas
                 }
 
                 // The top node ended: the device is configured, and the sequence can be repeated from the start.
-                drc.State = DrcTypeInfo.ReadyStateOf(drc.Class);
+                drc.State = kind.Rules.ReadyState;
                 drc.Cursor = 0;
-                if (registry.Logger.IsEnabled(LogLevel.Debug))
+                if (core.Logger.IsEnabled(LogLevel.Debug))
                 {
-                    Log.Configured(registry.Logger, drc.Index, drc.Name, ConfigureConnectorStatus.Success);
+                    Log.Configured(core.Logger, drc.Index, drc.Name, ConfigureConnectorStatus.Success);
                 }
 
                 return ConfigureConnectorStatus.Success;

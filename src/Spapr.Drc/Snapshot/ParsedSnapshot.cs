@@ -1,14 +1,13 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Collections.Immutable;
 using System.IO.Hashing;
 
 namespace Spapr.Drc;
 
 /// <summary>
-/// A snapshot checked for everything that does not depend on the destination: header, checksum, section
-/// framing, field ranges, record order. Records live in pooled arrays; only the events (which the registry
-/// keeps) are allocated per record.
+/// A snapshot checked for everything that does not depend on the destination: header, checksum, section framing,
+/// field ranges, record order. Its records are immutable flat structs in pooled arrays (nothing is allocated per
+/// record); <see cref="SnapshotValidator"/> checks them against the destination into a separate <see cref="SnapshotPlan"/>.
 /// </summary>
 internal sealed class ParsedSnapshot : IDisposable
 {
@@ -39,7 +38,9 @@ internal sealed class ParsedSnapshot : IDisposable
     /// <summary>Runs of both kinds of every unplug record as (first index, count) pairs.</summary>
     public uint[] Runs { get; private set; } = [];
 
-    public HotplugEvent[] Events { get; private set; } = [];
+    public HotplugEventRecord[] Events { get; private set; } = [];
+
+    public int EventCount { get; private set; }
 
     public int EventsOffset { get; private set; }
 
@@ -107,19 +108,23 @@ internal sealed class ParsedSnapshot : IDisposable
 
     public void Dispose()
     {
-        // Only the filled part can hold references: clear that, not the whole (possibly larger) pooled array.
+        // The records hold no references, so the pooled arrays go back without clearing.
         if (Connectors.Length > 0)
         {
-            Array.Clear(Connectors, 0, ConnectorRecordCount);
             ArrayPool<ConnectorRecord>.Shared.Return(Connectors);
             Connectors = [];
         }
 
         if (Unplugs.Length > 0)
         {
-            Array.Clear(Unplugs, 0, UnplugCount);
             ArrayPool<UnplugRecord>.Shared.Return(Unplugs);
             Unplugs = [];
+        }
+
+        if (Events.Length > 0)
+        {
+            ArrayPool<HotplugEventRecord>.Shared.Return(Events);
+            Events = [];
         }
 
         if (Runs.Length > 0)
@@ -303,7 +308,7 @@ internal sealed class ParsedSnapshot : IDisposable
             }
 
             previous = index;
-            Connectors[i] = new ConnectorRecord { Offset = at, Index = index, Type = type, State = state, Flags = flags, Cursor = cursor };
+            Connectors[i] = new ConnectorRecord(at, index, type, state, flags, cursor);
             ConnectorRecordCount = i + 1;
         }
 
@@ -324,18 +329,16 @@ internal sealed class ParsedSnapshot : IDisposable
         int runWords = 0;
         for (int i = 0; i < count; i++)
         {
-            // Filled in place: the record holds references, and copying it in would cost a barriered struct copy per request.
-            ref var record = ref Unplugs[i];
-            record = default;
-            record.Offset = r.Offset;
-            record.Primary = r.ReadUInt32();
-            record.Id = r.ReadInt64();
-            record.Flags = r.ReadByte();
-            record.TimeoutTicks = r.ReadInt64();
-            record.LeftTicks = r.ReadInt64();
-            record.AgeTicks = r.ReadInt64();
+            int offset = r.Offset;
+            uint primary = r.ReadUInt32();
+            long id = r.ReadInt64();
+            byte flags = r.ReadByte();
+            long timeoutTicks = r.ReadInt64();
+            long leftTicks = r.ReadInt64();
+            long ageTicks = r.ReadInt64();
             uint allRuns = r.ReadUInt32();
             uint pendingRuns = r.ReadUInt32();
+            var record = new UnplugRecord(offset, primary, id, flags, timeoutTicks, leftTicks, ageTicks, 0, 0, 0, 0);
             CheckUnplugFields(record);
             if (allRuns == 0 || pendingRuns == 0)
             {
@@ -347,10 +350,9 @@ internal sealed class ParsedSnapshot : IDisposable
                 throw Refuse($"unplug request {record.Id} claims {(ulong)allRuns + pendingRuns} runs, more than the section holds.", r.Offset - 8);
             }
 
-            record.AllRunStart = runWords;
-            record.AllRuns = (int)allRuns;
-            record.PendingRunStart = runWords + (2 * (int)allRuns);
-            record.PendingRuns = (int)pendingRuns;
+            // Both counts fit in what the section holds (checked above), so the run positions below cannot overflow.
+            record = record with { AllRunStart = runWords, AllRuns = (int)allRuns, PendingRunStart = runWords + (2 * (int)allRuns), PendingRuns = (int)pendingRuns };
+            Unplugs[i] = record;
             for (long k = 0; k < (long)allRuns + pendingRuns; k++)
             {
                 int runAt = r.Offset;
@@ -409,7 +411,8 @@ internal sealed class ParsedSnapshot : IDisposable
     private void ParseEvents(SnapshotReader r)
     {
         int count = r.CheckCount(r.ReadUInt32(), SnapshotFormat.EventRecordSize, "event records");
-        var events = count == 0 ? [] : new HotplugEvent[count];
+        var events = count == 0 ? [] : ArrayPool<HotplugEventRecord>.Shared.Rent(count);
+        Events = events;
         for (int i = 0; i < count; i++)
         {
             int at = r.Offset;
@@ -446,7 +449,7 @@ internal sealed class ParsedSnapshot : IDisposable
                 throw Refuse($"event {i} identifies by count but carries index 0x{index:X8}.", at + 4);
             }
 
-            if (n == 0 || (identifier == 2 && n != 1))
+            if (n == 0 || (identifier == 2 && n != 1) || (identifier == 4 && (ulong)index + n - 1 > uint.MaxValue))
             {
                 throw Refuse($"event {i} has a count of {n}.", at + 8);
             }
@@ -456,63 +459,36 @@ internal sealed class ParsedSnapshot : IDisposable
                 throw Refuse($"event {i} creation time of {ticks} ticks is out of range.", at + 16);
             }
 
-            events[i] = new HotplugEvent(
+            events[i] = new HotplugEventRecord(
                 (HotplugType)type,
                 (HotplugAction)action,
                 (HotplugIdentifier)identifier,
-                new DrcIndex(index),
+                index,
                 n,
                 eventClass == SnapshotFormat.HotplugClass ? RtasEventClasses.Hotplug : RtasEventClasses.Epow,
                 logId,
-                new DateTimeOffset(ticks, TimeSpan.Zero));
+                ticks);
+            EventCount = i + 1;
         }
 
-        Events = events;
         r.ExpectEnd();
     }
 
-    /// <summary>One connector record as read, plus what validation resolves against the destination.</summary>
-    internal struct ConnectorRecord
+    /// <summary>One connector record as read.</summary>
+    internal readonly record struct ConnectorRecord(int Offset, uint Index, byte Type, DrcState State, byte Flags, int Cursor)
     {
-        public int Offset;
-        public uint Index;
-        public byte Type;
-        public DrcState State;
-        public byte Flags;
-        public int Cursor;
-        public SpaprDrc? Target;
+        public bool HasDevice => (Flags & SnapshotFormat.ConnectorHasDevice) != 0;
 
-        /// <summary>1 + the position of the unplug record listing this connector as pending; 0 for none yet.</summary>
-        public int ClaimedBy;
+        public bool UnplugPending => (Flags & SnapshotFormat.ConnectorUnplugPending) != 0;
 
-        public readonly bool HasDevice => (Flags & SnapshotFormat.ConnectorHasDevice) != 0;
-
-        public readonly bool UnplugPending => (Flags & SnapshotFormat.ConnectorUnplugPending) != 0;
-
-        public readonly DrIndicator Indicator => (DrIndicator)((Flags >> SnapshotFormat.ConnectorIndicatorShift) & 3);
+        public DrIndicator Indicator => (DrIndicator)((Flags >> SnapshotFormat.ConnectorIndicatorShift) & 3);
     }
 
-    /// <summary>One unplug record as read, plus the request pieces validation builds for the apply step.</summary>
-    internal struct UnplugRecord
+    /// <summary>One unplug record as read; its runs are pairs in <see cref="Runs"/>.</summary>
+    internal readonly record struct UnplugRecord(int Offset, uint Primary, long Id, byte Flags, long TimeoutTicks, long LeftTicks, long AgeTicks, int AllRunStart, int AllRuns, int PendingRunStart, int PendingRuns)
     {
-        public int Offset;
-        public uint Primary;
-        public long Id;
-        public byte Flags;
-        public long TimeoutTicks;
-        public long LeftTicks;
-        public long AgeTicks;
-        public int AllRunStart;
-        public int AllRuns;
-        public int PendingRunStart;
-        public int PendingRuns;
-        public SpaprDrc? PrimaryDrc;
-        public object? Device;
-        public List<SpaprDrc>? Remaining;
-        public ImmutableArray<DrcIndex> All;
+        public bool TimedOut => (Flags & SnapshotFormat.UnplugTimedOut) != 0;
 
-        public readonly bool TimedOut => (Flags & SnapshotFormat.UnplugTimedOut) != 0;
-
-        public readonly bool TimerRunning => (Flags & SnapshotFormat.UnplugTimerRunning) != 0;
+        public bool TimerRunning => (Flags & SnapshotFormat.UnplugTimerRunning) != 0;
     }
 }

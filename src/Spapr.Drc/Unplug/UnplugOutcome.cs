@@ -17,4 +17,11 @@ public enum UnplugOutcome
 
     /// <summary>The timeout fired. Terminal only under <see cref="UnplugTimeoutPolicy.ClearRequest"/>; under KeepPending the outcome is still unknown.</summary>
     TimedOut = 4,
+
+    /// <summary>
+    /// Terminal: the device left with the connector it was plugged into, because the device owning that connector was
+    /// released (a PCI card in a slot of a PHB the guest released). Reported through <see cref="DrcRegistry.UnplugCompleted"/>,
+    /// once per device, whether or not an unplug of it was pending (<see cref="UnplugEventArgs.RequestId"/> is 0 when none was).
+    /// </summary>
+    RemovedWithOwner = 5,
 }

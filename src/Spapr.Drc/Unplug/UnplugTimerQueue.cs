@@ -1,25 +1,29 @@
 namespace Spapr.Drc;
 
 /// <summary>
-/// Every unplug deadline of one registry on a single timer: a priority queue keyed by deadline, with the
-/// timer armed for the earliest. One OS timer per machine instead of one per pending connector keeps
-/// thousands of simultaneous LMB timeouts cheap (see the README's performance section).
-/// Entries are never removed early: a request whose deadline changed bumps its generation, and the stale
-/// entry is skipped when it comes up. Every method except the timer callback runs under the registry lock.
+/// Every unplug deadline of one registry on a single timer: a priority queue of (slot, arm sequence) entries keyed
+/// by deadline, with the timer armed for the earliest. One OS timer per machine instead of one per pending request
+/// keeps thousands of simultaneous LMB timeouts cheap (see the README's performance section). Entries are never
+/// removed early: a request whose timer changed has a new arm sequence, and the stale entry is skipped when it comes
+/// up. The timer's callback is the coordinator's; every other method runs under the registry lock.
 /// </summary>
-internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action> runLocked, Action<UnplugRequest> onTimeout, Action<Exception> onFailure) : IDisposable
+internal sealed class UnplugTimerQueue : IDisposable
 {
-    /// <summary>How many timeouts one lock hold processes before their notifications go out.</summary>
-    internal const int MaxTimeoutsPerLockHold = 1024;
-
-    // Keyed by deadline, then by request id: equal deadlines (a PCI slot's functions, requests made at one instant)
-    // fire in the order the requests were made, not in whatever order the heap leaves them.
-    private readonly PriorityQueue<(UnplugRequest Request, int Generation), DeadlineKey> _queue = new();
-    private readonly bool _millisecondTimers = HasMillisecondTimers(timeProvider);
+    private readonly PriorityQueue<Entry, DeadlineKey> _queue = new();
+    private readonly TimeProvider _time;
+    private readonly UnplugCoordinator _owner;
+    private readonly bool _millisecondTimers;
     private ITimer? _timer;
-    private DateTimeOffset? _armedFor;
+    private long _armedFor = UnplugRequestTable.NoTicks;
     private bool _disposed;
     private int _nextCompactionCheck = 1024;
+
+    public UnplugTimerQueue(TimeProvider time, UnplugCoordinator owner)
+    {
+        _time = time;
+        _owner = owner;
+        _millisecondTimers = HasMillisecondTimers(time);
+    }
 
     /// <summary>Whether the single timer has been created (only once a timeout is first needed).</summary>
     public bool HasTimer => _timer is not null;
@@ -27,17 +31,17 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
     /// <summary>Entries in the queue, stale ones included.</summary>
     public int Count => _queue.Count;
 
-    public void Schedule(UnplugRequest request)
+    public void Schedule(int slot, long sequence, long deadlineTicks, long requestId)
     {
-        if (_disposed || request.Deadline is not { } deadline)
+        if (_disposed)
         {
             return;
         }
 
-        _queue.Enqueue((request, request.TimerGeneration), new DeadlineKey(deadline, request.Id));
-        if (_armedFor is null || deadline < _armedFor.Value)
+        _queue.Enqueue(new Entry(slot, sequence), new DeadlineKey(deadlineTicks, requestId));
+        if (_armedFor == UnplugRequestTable.NoTicks || deadlineTicks < _armedFor)
         {
-            Arm(deadline);
+            Arm(deadlineTicks);
         }
 
         // Ended requests leave stale entries; look for them each time the queue doubles (amortized O(1))
@@ -53,11 +57,29 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
         }
     }
 
+    /// <summary>The earliest entry, live or stale.</summary>
+    public bool TryPeek(out int slot, out long sequence, out long deadlineTicks)
+    {
+        if (_queue.TryPeek(out var entry, out var key))
+        {
+            (slot, sequence, deadlineTicks) = (entry.Slot, entry.Sequence, key.Ticks);
+            return true;
+        }
+
+        (slot, sequence, deadlineTicks) = (0, 0, 0);
+        return false;
+    }
+
+    public void Dequeue() => _queue.Dequeue();
+
+    /// <summary>The callback is running: no timer is armed until <see cref="Arm"/> is called again.</summary>
+    public void Fired() => _armedFor = UnplugRequestTable.NoTicks;
+
     /// <summary>
-    /// Drops every entry and schedules these requests instead (a snapshot load ended every request the queue held).
-    /// One heap build instead of an insertion per request, and one timer change.
+    /// Drops every entry and schedules these instead (a snapshot load ended every request the queue held). One heap
+    /// build instead of an insertion per request, and one timer change.
     /// </summary>
-    public void ReplaceAll(UnplugRequest[] requests)
+    public void ReplaceAll(IEnumerable<(Entry Entry, DeadlineKey Key)> entries)
     {
         if (_disposed)
         {
@@ -65,24 +87,15 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
         }
 
         _queue.Clear();
-        var entries = new List<((UnplugRequest, int), DeadlineKey)>(requests.Length);
-        foreach (var request in requests)
-        {
-            if (request.Deadline is { } deadline)
-            {
-                entries.Add(((request, request.TimerGeneration), new DeadlineKey(deadline, request.Id)));
-            }
-        }
-
         _queue.EnqueueRange(entries);
         _nextCompactionCheck = Math.Max(1024, 2 * _queue.Count);
         if (_queue.TryPeek(out _, out var first))
         {
-            Arm(first.Deadline);
+            Arm(first.Ticks);
         }
-        else if (_armedFor is not null)
+        else if (_armedFor != UnplugRequestTable.NoTicks)
         {
-            _armedFor = null;
+            _armedFor = UnplugRequestTable.NoTicks;
             _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
     }
@@ -93,36 +106,23 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
         _queue.Clear();
         _timer?.Dispose();
         _timer = null;
-        _armedFor = null;
+        _armedFor = UnplugRequestTable.NoTicks;
     }
 
-    private int LiveCount()
+    /// <summary>Arms the timer for <paramref name="deadlineTicks"/> (UTC ticks of the registry's clock).</summary>
+    public void Arm(long deadlineTicks)
     {
-        int live = 0;
-        foreach (var (entry, _) in _queue.UnorderedItems)
+        if (_disposed)
         {
-            if (IsLive(entry))
-            {
-                live++;
-            }
+            return;
         }
 
-        return live;
-    }
+        var due = DueTime(new DateTimeOffset(deadlineTicks, TimeSpan.Zero), _time.GetUtcNow(), _millisecondTimers);
 
-    private void Compact()
-    {
-        var live = new List<((UnplugRequest, int), DeadlineKey)>();
-        foreach (var (entry, key) in _queue.UnorderedItems)
-        {
-            if (IsLive(entry))
-            {
-                live.Add((entry, key));
-            }
-        }
-
-        _queue.Clear();
-        _queue.EnqueueRange(live);
+        // Created disabled, stored, then armed: a fake clock may fire a zero due time inside CreateTimer.
+        _timer ??= _time.CreateTimer(static state => ((UnplugCoordinator)state!).OnTimer(), _owner, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _armedFor = deadlineTicks;
+        _timer.Change(due, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The due time to arm for <paramref name="deadline"/>: never negative, and never early on a timer that drops sub-milliseconds.</summary>
@@ -146,92 +146,48 @@ internal sealed class UnplugTimerQueue(TimeProvider timeProvider, Action<Action>
     internal static bool HasMillisecondTimers(TimeProvider provider) =>
         ReferenceEquals(provider, TimeProvider.System) || (provider is PausableTimeProvider pausable && HasMillisecondTimers(pausable.InnerTimeProvider));
 
-    private static bool IsLive((UnplugRequest Request, int Generation) entry) =>
-        !entry.Request.Ended && entry.Request.Deadline is not null && entry.Generation == entry.Request.TimerGeneration;
-
-    private void Arm(DateTimeOffset deadline)
+    private int LiveCount()
     {
-        var due = DueTime(deadline, timeProvider.GetUtcNow(), _millisecondTimers);
+        int live = 0;
+        foreach (var (entry, _) in _queue.UnorderedItems)
+        {
+            if (_owner.IsLiveTimer(entry.Slot, entry.Sequence))
+            {
+                live++;
+            }
+        }
 
-        // Created disabled, stored, then armed: a fake clock may fire a zero due time inside CreateTimer.
-        _timer ??= timeProvider.CreateTimer(static state => ((UnplugTimerQueue)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _armedFor = deadline;
-        _timer.Change(due, Timeout.InfiniteTimeSpan);
+        return live;
     }
 
-    private void OnTimer()
+    private void Compact()
     {
-        // A timer callback must never throw: on the thread pool it would crash the process, and on a
-        // FakeTimeProvider it would wedge the clock for good.
-        try
+        var live = new List<(Entry, DeadlineKey)>();
+        foreach (var (entry, key) in _queue.UnorderedItems)
         {
-            // About a thousand timeouts per lock hold (under a millisecond), their notifications raised in between:
-            // a mass timeout (16,384 LMBs) neither holds the lock long enough to stall vCPU threads' RTAS calls nor
-            // queues every notification at once. Smaller batches cost more in lock hand-offs on a busy machine.
-            bool more = true;
-            while (more)
+            if (_owner.IsLiveTimer(entry.Slot, entry.Sequence))
             {
-                more = false;
-                runLocked(() => more = ProcessDue(MaxTimeoutsPerLockHold));
+                live.Add((entry, key));
             }
         }
-#pragma warning disable CA1031 // The callback is a process boundary; failures are logged.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            onFailure(ex);
-        }
+
+        _queue.Clear();
+        _queue.EnqueueRange(live);
     }
 
-    /// <summary>Times out up to <paramref name="max"/> due requests; true when more are due (call again after a dispatch).</summary>
-    private bool ProcessDue(int max)
+    /// <summary>A queued timeout: the request's slot and the arm it belongs to.</summary>
+    internal readonly record struct Entry(int Slot, long Sequence);
+
+    /// <summary>
+    /// A queue key: the deadline's ticks, then the request id, so equal deadlines (a PCI slot's functions, requests made
+    /// at one instant) fire in the order the requests were made. 16 bytes and a plain compare the heap inlines.
+    /// </summary>
+    internal readonly struct DeadlineKey(long ticks, long requestId) : IComparable<DeadlineKey>
     {
-        if (_disposed)
-        {
-            return false;
-        }
+        public long Ticks { get; } = ticks;
 
-        _armedFor = null;
-        var now = timeProvider.GetUtcNow();
-        int processed = 0;
-        while (_queue.TryPeek(out var entry, out var key))
-        {
-            var deadline = key.Deadline;
-            if (!IsLive(entry))
-            {
-                _queue.Dequeue();
-                continue;
-            }
+        public long RequestId { get; } = requestId;
 
-            if (deadline > now)
-            {
-                Arm(deadline);
-                return false;
-            }
-
-            if (processed == max)
-            {
-                return true;
-            }
-
-            _queue.Dequeue();
-            entry.Request.Deadline = null;
-            entry.Request.TimerGeneration++;
-            onTimeout(entry.Request);
-            processed++;
-        }
-
-        return false;
-    }
-
-    /// <summary>A queue key: the deadline's ticks, then the request id. 16 bytes and a plain compare the heap inlines.</summary>
-    private readonly struct DeadlineKey(DateTimeOffset deadline, long requestId) : IComparable<DeadlineKey>
-    {
-        private readonly long _ticks = deadline.UtcTicks;
-        private readonly long _requestId = requestId;
-
-        public DateTimeOffset Deadline => new(_ticks, TimeSpan.Zero);
-
-        public int CompareTo(DeadlineKey other) => _ticks != other._ticks ? _ticks.CompareTo(other._ticks) : _requestId.CompareTo(other._requestId);
+        public int CompareTo(DeadlineKey other) => Ticks != other.Ticks ? Ticks.CompareTo(other.Ticks) : RequestId.CompareTo(other.RequestId);
     }
 }

@@ -123,13 +123,13 @@ public sealed class RandomWalkTests
     /// </summary>
     private static bool RollbackAfterPartialRelease(ModelPseries model, uint index)
     {
-        if (index >> 28 != 8 || !model.Registry.TryGet(new DrcIndex(index), out var drc) || !drc.IsUnplugPending || drc.Device is not string id)
+        if (index >> 28 != 8 || !DrcIndex.TryFromValue(index, out var lmb) || !model.Registry.TryGet(lmb, out var drc) || !drc.IsUnplugPending || drc.Device is not string id)
         {
             return false;
         }
 
-        var pending = model.Registry.GetPendingUnplugs().First(p => p.Connectors.Contains(drc.Index));
-        return pending.Connectors.Length != model.ConnectorCountOf(id);
+        var pending = model.Registry.GetPendingUnplugs().First(p => p.Waiting.Contains(drc.Index));
+        return pending.Waiting.Length != model.ConnectorCountOf(id);
     }
 
     /// <param name="resetAllowed">QEMU 7.2 may crash in a reset once a CPU core has really been removed (observations.md section 5).</param>

@@ -228,7 +228,7 @@ internal sealed class ModelPseries : IPseries, IDisposable
             return (HostOutcome.Refused, 0);
         }
 
-        uint? placed = NextDimmFirstLmb is { } p ? new DrcIndex(p).Id : null;
+        uint? placed = NextDimmFirstLmb is { } p ? DrcIndex.FromValue(p).Id : null;
         NextDimmFirstLmb = null;
 
         // First fit from the start of the hot-pluggable region unless told where.

@@ -154,7 +154,7 @@ public sealed class FaultTests(ITestOutputHelper output)
             {
                 for (uint i = 0; i < ev.Count; i++)
                 {
-                    var index = new DrcIndex(ev.Index.Value + i);
+                    var index = new DrcIndex(ev.Index!.Value.Value + i);
                     if (ev.Action == HotplugAction.Add)
                     {
                         guest.Acquire(index);
@@ -330,7 +330,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         time.Advance(TimeSpan.FromHours(2));
         registry.AssertInvariants();
         ledger.Violations.Should().BeEmpty();
-        var pending = registry.GetPendingUnplugs().Where(p => registry.GetUnplugTimeout(p.Index.Type!.Value) != Timeout.InfiniteTimeSpan).ToList();
+        var pending = registry.GetPendingUnplugs().Where(p => registry.GetUnplugTimeout(p.Index.Type) != Timeout.InfiniteTimeSpan).ToList();
         pending.Should().NotBeEmpty().And.OnlyContain(p => p.TimedOut && p.Deadline == null);
         ledger.CountOf(UnplugOutcome.TimedOut).Should().Be(pending.Count);
         AssertClockUsable(registry, time, ledger);
@@ -413,7 +413,7 @@ public sealed class FaultTests(ITestOutputHelper output)
 
         time.Resume();
         fake.Advance(TimeSpan.FromMinutes(1));
-        var timed = registry.GetPendingUnplugs().Where(p => registry.GetUnplugTimeout(p.Index.Type!.Value) != Timeout.InfiniteTimeSpan).ToList();
+        var timed = registry.GetPendingUnplugs().Where(p => registry.GetUnplugTimeout(p.Index.Type) != Timeout.InfiniteTimeSpan).ToList();
         timed.Should().NotBeEmpty().And.OnlyContain(p => p.TimedOut && p.Deadline == null);
         ledger.CountOf(UnplugOutcome.TimedOut).Should().Be(timed.Count);
         ledger.Violations.Should().BeEmpty();

@@ -124,7 +124,7 @@ internal sealed class GuestSimulator(DrcRegistry registry, Random random, IReadO
         {
             for (uint i = 0; i < e.Count; i++)
             {
-                targets.Add(new DrcIndex(e.Index.Value + i));
+                targets.Add(new DrcIndex(e.Index!.Value.Value + i));
             }
         }
 

@@ -57,7 +57,7 @@ internal sealed class NotificationLedger
         _counts.AddOrUpdate("kind:" + kind, 1, static (_, n) => n + 1);
         bool kindMatches = kind switch
         {
-            "completed" => e.Outcome is UnplugOutcome.Completed or UnplugOutcome.CompletedByReset && e.IsTerminal,
+            "completed" => e.Outcome is UnplugOutcome.Completed or UnplugOutcome.CompletedByReset or UnplugOutcome.RemovedWithOwner && e.IsTerminal,
             "rejected" => e.Outcome == UnplugOutcome.RejectedByGuest && e.IsTerminal,
             "cancelled" => e.Outcome == UnplugOutcome.Cancelled && e.IsTerminal,
             _ => e.Outcome == UnplugOutcome.TimedOut,
@@ -65,6 +65,17 @@ internal sealed class NotificationLedger
         if (!kindMatches)
         {
             _violations.Enqueue($"request {e.RequestId}: {kind} notification carries {e.Outcome} terminal={e.IsTerminal}");
+        }
+
+        if (e.RequestId == 0)
+        {
+            // A card removed with its PHB while no unplug of it was pending: no request to follow.
+            if (e.Outcome != UnplugOutcome.RemovedWithOwner)
+            {
+                _violations.Enqueue($"request 0: {kind} ({e.Outcome}); only a device removed with its owner has no request");
+            }
+
+            return;
         }
 
         lock (_sync)

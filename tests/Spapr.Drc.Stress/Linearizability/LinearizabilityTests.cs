@@ -131,7 +131,7 @@ public sealed class LinearizabilityTests(ITestOutputHelper output)
             Created.Add(Registry);
             foreach (var index in Indexes)
             {
-                Registry.CreateConnector(index.Type!.Value, index.Id);
+                Registry.CreateConnector(index.Type, index.Id);
             }
 
             foreach (var (slot, size, mode) in attachments)

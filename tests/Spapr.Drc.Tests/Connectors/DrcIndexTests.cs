@@ -17,7 +17,7 @@ public sealed class DrcIndexTests
         index.Value.Should().Be(expected);
         index.Type.Should().Be(type);
         index.Id.Should().Be(id);
-        index.TypeNibble.Should().Be((uint)type);
+        DrcIndex.FromValue(expected).Should().Be(index);
     }
 
     [Fact]
@@ -65,9 +65,20 @@ public sealed class DrcIndexTests
     [InlineData(0xA000_0000u)]
     [InlineData(0xF000_0000u)]
     [InlineData(0xDEAD_BEEFu)]
-    public void Type_UnknownTopNibble_IsNull(uint value)
+    public void FromValue_UnknownTopNibble_IsRefused(uint value)
     {
-        new DrcIndex(value).Type.Should().BeNull();
+        var act = () => DrcIndex.FromValue(value);
+
+        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*names no connector type*");
+        DrcIndex.TryFromValue(value, out var index).Should().BeFalse();
+        index.Should().Be(default(DrcIndex));
+    }
+
+    [Fact]
+    public void Default_IsNoConnectorIndex()
+    {
+        default(DrcIndex).Value.Should().Be(0u);
+        DrcIndex.TryFromValue(default(DrcIndex).Value, out _).Should().BeFalse();
     }
 
     [Theory]
@@ -75,8 +86,7 @@ public sealed class DrcIndexTests
     [InlineData("0X8000000a", 0x8000_000Au)]
     [InlineData("268435457", 0x1000_0001u)]
     [InlineData("  0x40000020 ", 0x4000_0020u)]
-    [InlineData("0", 0u)]
-    [InlineData("0xFFFFFFFF", 0xFFFF_FFFFu)]
+    [InlineData("0x9FFFFFFF", 0x9FFF_FFFFu)]
     public void TryParse_HexOrDecimal_Parses(string text, uint expected)
     {
         DrcIndex.TryParse(text, out var index).Should().BeTrue();
@@ -95,6 +105,16 @@ public sealed class DrcIndexTests
     [InlineData("10000001h")]
     [InlineData("cpu")]
     public void TryParse_NotA32BitNumber_ReturnsFalse(string? text)
+    {
+        DrcIndex.TryParse(text, out _).Should().BeFalse();
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("0xFFFFFFFF")]
+    [InlineData("0x30000001")]
+    [InlineData("0x50000000")]
+    public void TryParse_NumberNamingNoConnectorType_ReturnsFalse(string text)
     {
         DrcIndex.TryParse(text, out _).Should().BeFalse();
     }

@@ -94,7 +94,7 @@ public sealed class TransitionTableTests
         {
             DrcTransitionCondition.NoDevice => machine.InState(type, 8, row.From, device: false),
             DrcTransitionCondition.UnplugPending or DrcTransitionCondition.UnplugPendingWithDevice => machine.InState(type, 8, row.From, pending: true),
-            DrcTransitionCondition.LmbWithoutUnplugRequest => machine.InState(DrcType.Lmb, 8, row.From),
+            DrcTransitionCondition.IsolateWithoutRequest => machine.InState(DrcType.Lmb, 8, row.From),
             _ => machine.InState(type, 8, row.From, device: true, pending: false),
         };
     }

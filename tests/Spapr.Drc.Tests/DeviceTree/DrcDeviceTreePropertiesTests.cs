@@ -8,11 +8,11 @@ namespace Spapr.Drc.Tests.DeviceTree;
 /// </summary>
 public sealed class DrcDeviceTreePropertiesTests
 {
-    private const uint CpuMask = 0x002;
-    private const uint PhbMask = 0x004;
-    private const uint PciMask = 0x010;
-    private const uint LmbMask = 0x100;
-    private const uint AllTypes = CpuMask | PhbMask | PciMask | LmbMask | 0x200;
+    private const DrcTypeMask CpuMask = DrcTypeMask.Cpu;
+    private const DrcTypeMask PhbMask = DrcTypeMask.Phb;
+    private const DrcTypeMask PciMask = DrcTypeMask.Pci;
+    private const DrcTypeMask LmbMask = DrcTypeMask.Lmb;
+    private const DrcTypeMask AllTypes = DrcTypeMask.All;
     private static readonly DrcIndex Phb1 = new(0x2000_0001);
 
     [Fact]

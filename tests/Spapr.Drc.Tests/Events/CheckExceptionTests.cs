@@ -92,7 +92,7 @@ public sealed class CheckExceptionTests
         foreach (uint mask in new[] { HotplugMask, EpowMask, AnyClass, HotplugMask, AnyClass })
         {
             registry.Rtas.CheckException(mask, new byte[116], out var e).Should().Be(RtasStatus.Success);
-            taken.Add((e!.Index.Id, e.EventClass));
+            taken.Add((e!.Index!.Value.Id, e.EventClass));
         }
 
         taken.Should().Equal(
@@ -114,7 +114,7 @@ public sealed class CheckExceptionTests
         var order = new List<uint>();
         while (registry.Rtas.CheckException(EpowMask, new byte[116], out var e) == RtasStatus.Success)
         {
-            order.Add(e!.Index.Id);
+            order.Add(e!.Index!.Value.Id);
         }
 
         order.Should().Equal(2u, 1u, 3u);
@@ -185,7 +185,7 @@ public sealed class CheckExceptionTests
         var seen = new List<RtasEventClasses> { registry.PendingEventClasses };
 
         registry.Rtas.CheckException(EpowMask, new byte[116], out _);
-        seen.Add(registry.Rtas.PendingEventClasses());
+        seen.Add(registry.PendingEventClasses);
         registry.Rtas.CheckException(HotplugMask, new byte[116], out _);
         seen.Add(registry.PendingEventClasses);
 

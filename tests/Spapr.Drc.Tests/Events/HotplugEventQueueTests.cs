@@ -19,7 +19,7 @@ public sealed class HotplugEventQueueTests
         {
             var random = new Random((int)seed);
             var queue = new HotplugEventQueue();
-            var model = new List<HotplugEvent>();
+            var model = new List<HotplugEventRecord>();
             uint logId = 1;
             for (int step = 0; step < count * 3; step++)
             {
@@ -33,14 +33,14 @@ public sealed class HotplugEventQueueTests
 
                 uint mask = Masks[random.Next(Masks.Length)];
                 var expected = model.FindIndex(e => ((uint)e.EventClass & mask) != 0);
-                var found = queue.Peek(mask, out int position);
+                int position = queue.Find(mask);
                 if (expected < 0)
                 {
-                    found.Should().BeNull();
+                    position.Should().Be(-1);
                     continue;
                 }
 
-                found.Should().BeSameAs(model[expected]);
+                queue.At(position).Should().Be(model[expected]);
                 queue.RemoveAt(position);
                 model.RemoveAt(expected);
                 queue.Count.Should().Be(model.Count);
@@ -83,6 +83,6 @@ public sealed class HotplugEventQueueTests
         registry.GetQueuedEvents().Should().BeEmpty();
     }
 
-    private static HotplugEvent Event(uint logId, RtasEventClasses eventClass) =>
-        new(HotplugType.Memory, HotplugAction.Remove, HotplugIdentifier.DrcIndex, DrcIndex.From(DrcType.Lmb, logId), 1, eventClass, logId, DateTimeOffset.UnixEpoch);
+    private static HotplugEventRecord Event(uint logId, RtasEventClasses eventClass) =>
+        new(HotplugType.Memory, HotplugAction.Remove, HotplugIdentifier.DrcIndex, DrcIndex.From(DrcType.Lmb, logId).Value, 1, eventClass, logId, 0);
 }

@@ -272,7 +272,7 @@ public sealed class UnplugLifecycleEventTests
     }
 
     private static List<(HotplugType Type, HotplugAction Action, HotplugIdentifier Identifier, uint Index, uint Count)> Events(DrcRegistry registry) =>
-        [.. registry.GetQueuedEvents().Select(e => (e.Type, e.Action, e.Identifier, e.Index.Value, e.Count))];
+        [.. registry.GetQueuedEvents().Select(e => (e.Type, e.Action, e.Identifier, e.Index?.Value ?? 0, e.Count))];
 
     private static void TakeAll(DrcRegistry registry)
     {

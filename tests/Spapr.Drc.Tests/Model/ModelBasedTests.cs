@@ -333,12 +333,15 @@ public sealed class ModelBasedTests
             Same("Cancelled notifications", model.Counts.GetValueOrDefault("Cancelled"), unplug.Count(n => n.Outcome == UnplugOutcome.Cancelled));
             Same("TimedOut notifications", model.Counts.GetValueOrDefault("UnplugTimedOut"), unplug.Count(n => n.Outcome == UnplugOutcome.TimedOut));
             Same("terminal notifications", model.Counts.GetValueOrDefault("Terminal"), unplug.Count(n => n.IsTerminal));
-            var endedTwice = unplug.Where(n => n.IsTerminal).GroupBy(n => n.RequestId).FirstOrDefault(g => g.Count() > 1);
+            Same("RemovedWithOwner notifications", model.Counts.GetValueOrDefault("RemovedWithOwner"), unplug.Count(n => n.Outcome == UnplugOutcome.RemovedWithOwner));
+
+            // Request id 0 is a device removed with its owner while nothing was pending: no request to end twice.
+            var endedTwice = unplug.Where(n => n.IsTerminal && n.RequestId != 0).GroupBy(n => n.RequestId).FirstOrDefault(g => g.Count() > 1);
             Same("request with two terminal outcomes", null, endedTwice?.Key);
             Same("HotplugEventQueued notifications", model.Counts.GetValueOrDefault("HotplugEventQueued"), recorder.Hotplug.Count);
         }
 
-        private static ReferenceModel.Event ToModel(HotplugEvent e) => new(e.Type, e.Action, e.Identifier, e.Index.Value, e.Count, e.EventClass);
+        private static ReferenceModel.Event ToModel(HotplugEvent e) => new(e.Type, e.Action, e.Identifier, e.Index?.Value ?? 0, e.Count, e.EventClass);
 
         private static void Same<T>(string what, T expected, T actual, bool reference = false)
         {

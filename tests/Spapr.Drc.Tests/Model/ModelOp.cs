@@ -5,8 +5,8 @@ namespace Spapr.Drc.Tests.Model;
 /// <summary>One step of a generated scenario; <see cref="object.ToString"/> is what a shrunk failure prints.</summary>
 internal abstract record ModelOp
 {
-    public static string Name(uint index) => DrcIndex.IsKnownType(index >> 28)
-        ? DrcTypeInfo.NameOf(new DrcIndex(index))
+    public static string Name(uint index) => DrcIndex.TryFromValue(index, out var valid)
+        ? DrcKind.NameOf(valid)
         : "0x" + index.ToString("X8", CultureInfo.InvariantCulture);
 
     internal sealed record Attach(uint Index, bool Hot, bool Fragment) : ModelOp

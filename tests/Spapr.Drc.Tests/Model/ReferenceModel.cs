@@ -1,8 +1,10 @@
 namespace Spapr.Drc.Tests.Model;
 
 /// <summary>
-/// A small, independent reference model of SPEC sections 3-6 for a handful of connectors. It uses only the
-/// library's value types (enums, numbers) and never its logic: every rule here is re-stated from SPEC.md.
+/// A small, independent reference model of SPEC sections 3-6 for a handful of connectors, with devices that own their
+/// connectors until their removal ends (a memory device keeps the LMBs the guest released; a PHB's release takes its
+/// slots and the cards in them along). It uses only the library's value types (enums, numbers) and never its logic:
+/// every rule here is re-stated from SPEC.md and the device rules of the issue "From connectors to devices".
 /// </summary>
 internal sealed class ReferenceModel
 {
@@ -45,11 +47,12 @@ internal sealed class ReferenceModel
         }
 
         var c = Find(index);
-        if (c is null || c.Device is not null)
+        if (c is null || c.Owning is not null)
         {
             return false;
         }
 
+        var single = new ModelDevice(device, [c]);
         if (c.Physical && hot)
         {
             uint function = c.Id & 7;
@@ -59,7 +62,7 @@ internal sealed class ReferenceModel
                 return false;
             }
 
-            Plug(c, device, hasFragment, null, hot);
+            Plug(c, single, hasFragment, hot);
             if (function == 0)
             {
                 Queue(HotplugType.Pci, HotplugAction.Add, HotplugIdentifier.DrcIndex, c.Index, 1);
@@ -72,7 +75,7 @@ internal sealed class ReferenceModel
             return true;
         }
 
-        Plug(c, device, hasFragment, null, hot);
+        Plug(c, single, hasFragment, hot);
         if (hot)
         {
             Queue(HotplugTypeOf(c), HotplugAction.Add, HotplugIdentifier.DrcIndex, c.Index, 1);
@@ -87,7 +90,7 @@ internal sealed class ReferenceModel
         for (uint i = 0; i < count; i++)
         {
             var c = Find(first + i);
-            if (c is null || c.Device is not null)
+            if (c is null || c.Owning is not null)
             {
                 return false;
             }
@@ -95,10 +98,10 @@ internal sealed class ReferenceModel
             members.Add(c);
         }
 
-        var group = new Group(members);
+        var memory = new ModelDevice(device, members);
         foreach (var c in members)
         {
-            Plug(c, device, hasFragment, group, hot);
+            Plug(c, memory, hasFragment, hot);
         }
 
         if (hot)
@@ -119,17 +122,17 @@ internal sealed class ReferenceModel
     public (UnplugRequestStatus Status, TimeSpan? Remaining) RequestUnplug(uint index, TimeSpan? timeoutOverride)
     {
         var c = Find(index);
-        if (c is null || c.Device is null)
+        if (c?.Owning is not { } device)
         {
             return (UnplugRequestStatus.NoDevice, null);
         }
 
-        if (c.Type == DrcType.Cpu && c.Id == 0)
+        if (device.Members[0].Type == DrcType.Cpu && device.Members[0].Id == 0)
         {
             return (UnplugRequestStatus.NotAllowed, null);
         }
 
-        if (c.Request is { } existing)
+        if (device.Request is { } existing)
         {
             if (existing.Deadline is { } deadline)
             {
@@ -150,7 +153,8 @@ internal sealed class ReferenceModel
                     request.Timeout = retryTimeout;
                 }
 
-                QueueRemove(c, retried);
+                // After a partial release the guest is asked for exactly the LMBs the device still holds.
+                QueueRemove(c, device, Runs(existing.Waiting));
                 retried.ForEach(Arm);
                 return (UnplugRequestStatus.Retried, retryTimeout);
             }
@@ -159,27 +163,14 @@ internal sealed class ReferenceModel
         }
 
         var timeout = timeoutOverride ?? DefaultTimeout(c.Type);
-
-        var created = new List<Request>();
-        if (c.Physical && (c.Id & 7) == 0)
-        {
-            foreach (var f in SlotOf(c).Where(f => f.Device is not null && f.Request is null))
-            {
-                created.Add(NewRequest(f, [f], timeout));
-            }
-        }
-        else if (c.Group is { } group)
-        {
-            created.Add(NewRequest(null, group.Members.Where(m => m.Group == group).ToList(), timeout));
-        }
-        else
-        {
-            created.Add(NewRequest(c, [c], timeout));
-        }
-
+        var devices = c.Physical && (c.Id & 7) == 0
+            ? SlotOf(c).Where(f => f.Held && f.Owning!.Request is null).Select(f => f.Owning!).ToList()
+            : [device];
+        var runs = Runs(device.Members.Where(m => m.Held));
+        var created = devices.Select(d => NewRequest(d, timeout)).ToList();
         foreach (var request in created)
         {
-            foreach (var member in request.Remaining.ToList())
+            foreach (var member in request.Waiting.ToList())
             {
                 if (member.State == member.EmptyState)
                 {
@@ -188,7 +179,7 @@ internal sealed class ReferenceModel
             }
         }
 
-        QueueRemove(c, created);
+        QueueRemove(c, device, runs);
         foreach (var request in created)
         {
             Arm(request);
@@ -199,7 +190,7 @@ internal sealed class ReferenceModel
 
     public bool Cancel(uint index)
     {
-        if (Find(index)?.Request is not { } request)
+        if (Find(index)?.Owning?.Request is not { } request)
         {
             return false;
         }
@@ -220,11 +211,11 @@ internal sealed class ReferenceModel
 
         foreach (var c in Existing)
         {
-            c.State = c.Device is null ? c.EmptyState : c.ReadyState;
+            c.State = c.Held ? c.ReadyState : c.EmptyState;
             c.Cursor = 0;
             if (c.Physical)
             {
-                c.DrIndicator = c.Device is null ? DrIndicator.Inactive : DrIndicator.Active;
+                c.DrIndicator = c.Held ? DrIndicator.Active : DrIndicator.Inactive;
             }
         }
 
@@ -463,11 +454,11 @@ internal sealed class ReferenceModel
         _ => HotplugType.Pmem,
     };
 
-    private void Plug(Connector c, object device, bool hasFragment, Group? group, bool hot)
+    private static void Plug(Connector c, ModelDevice device, bool hasFragment, bool hot)
     {
-        c.Device = device;
+        c.Owning = device;
+        c.Held = true;
         c.HasFragment = hasFragment;
-        c.Group = group;
         c.Cursor = 0;
         if (!hot)
         {
@@ -477,6 +468,25 @@ internal sealed class ReferenceModel
                 c.DrIndicator = DrIndicator.Active;
             }
         }
+    }
+
+    /// <summary>Runs of consecutive connectors, in index order, as (first, count).</summary>
+    private static List<(uint First, uint Count)> Runs(IEnumerable<Connector> connectors)
+    {
+        var runs = new List<(uint First, uint Count)>();
+        foreach (var c in connectors.OrderBy(c => c.Index))
+        {
+            if (runs.Count > 0 && runs[^1].First + runs[^1].Count == c.Index)
+            {
+                runs[^1] = (runs[^1].First, runs[^1].Count + 1);
+            }
+            else
+            {
+                runs.Add((c.Index, 1));
+            }
+        }
+
+        return runs;
     }
 
     private IEnumerable<Connector> SlotOf(Connector c)
@@ -490,14 +500,15 @@ internal sealed class ReferenceModel
         }
     }
 
-    private Request NewRequest(Connector? primary, List<Connector> members, TimeSpan timeout)
+    private static Request NewRequest(ModelDevice device, TimeSpan timeout)
     {
-        var request = new Request(primary ?? members[0], members, timeout);
-        foreach (var m in members)
+        var request = new Request(device, [.. device.Members.Where(m => m.Held)], timeout);
+        foreach (var m in request.Waiting)
         {
             m.Request = request;
         }
 
+        device.Request = request;
         return request;
     }
 
@@ -509,7 +520,7 @@ internal sealed class ReferenceModel
         }
     }
 
-    private void QueueRemove(Connector c, List<Request> requests)
+    private void QueueRemove(Connector c, ModelDevice device, List<(uint First, uint Count)> runs)
     {
         if (c.Physical)
         {
@@ -521,7 +532,7 @@ internal sealed class ReferenceModel
             foreach (var f in SlotOf(c).Reverse())
             {
                 // Every function still present, including one whose own unplug was pending already (SPEC section 5).
-                if (f.Device is not null)
+                if (f.Held)
                 {
                     Queue(HotplugType.Pci, HotplugAction.Remove, HotplugIdentifier.DrcIndex, f.Index, 1);
                 }
@@ -529,42 +540,74 @@ internal sealed class ReferenceModel
         }
         else if (c.Type == DrcType.Lmb)
         {
-            Queue(HotplugType.Memory, HotplugAction.Remove, HotplugIdentifier.DrcCountIndexed, requests[0].All[0], (uint)requests[0].All.Count);
+            foreach (var (first, count) in runs)
+            {
+                Queue(HotplugType.Memory, HotplugAction.Remove, HotplugIdentifier.DrcCountIndexed, first, count);
+            }
         }
         else
         {
-            Queue(HotplugTypeOf(c), HotplugAction.Remove, HotplugIdentifier.DrcIndex, c.Index, 1);
+            Queue(HotplugTypeOf(c), HotplugAction.Remove, HotplugIdentifier.DrcIndex, device.Members[0].Index, 1);
         }
     }
 
     private void Release(Connector c, UnplugOutcome outcome)
     {
+        var device = c.Owning!;
         var request = c.Request;
-        c.Device = null;
+        c.Held = false;
         c.HasFragment = false;
-        c.Group = null;
         c.Request = null;
         c.Cursor = 0;
         if (request is not null)
         {
-            request.Remaining.Remove(c);
-            if (request.Remaining.Count == 0)
+            request.Waiting.Remove(c);
+            if (request.Waiting.Count == 0)
             {
                 End(request, outcome);
             }
         }
 
-        if (c.Type == DrcType.Phb)
+        if (device.Members.TrueForAll(m => !m.Held))
         {
-            foreach (var owned in Existing.Where(o => o.Owner == c.Index).ToList())
+            // The device's removal ended: its connectors are free, and a PHB's slots leave with the cards in them.
+            device.Members.ForEach(m => m.Owning = null);
+            if (c.Type == DrcType.Phb)
             {
-                if (owned.Request is not null)
+                RemoveOwnedBy(c.Index);
+                Events.RemoveAll(e => e.Identifier != HotplugIdentifier.DrcCount && Find(e.Index) is null);
+            }
+        }
+    }
+
+    private void RemoveOwnedBy(uint owner)
+    {
+        foreach (var owned in Existing.Where(o => o.Owner == owner).ToList())
+        {
+            RemoveOwnedBy(owned.Index);
+            if (owned.Owning is { } device)
+            {
+                foreach (var m in device.Members)
                 {
-                    Release(owned, outcome);
+                    m.Held = false;
+                    m.Request = null;
+                    m.Cursor = 0;
                 }
 
-                owned.Exists = false;
+                if (device.Request is { } request)
+                {
+                    End(request, UnplugOutcome.RemovedWithOwner);
+                }
+                else
+                {
+                    Count("Terminal");
+                    Count("RemovedWithOwner");
+                }
+
+                device.Members.ForEach(m => m.Owning = null);
             }
+
+            owned.Exists = false;
         }
     }
 
@@ -572,7 +615,7 @@ internal sealed class ReferenceModel
     {
         request.Ended = true;
         request.Deadline = null;
-        foreach (var m in request.Remaining)
+        foreach (var m in request.Waiting)
         {
             if (m.Request == request)
             {
@@ -580,6 +623,7 @@ internal sealed class ReferenceModel
             }
         }
 
+        request.Device.Request = null;
         Count("Terminal");
         Count(outcome switch
         {
@@ -587,6 +631,7 @@ internal sealed class ReferenceModel
             UnplugOutcome.CompletedByReset => "CompletedByReset",
             UnplugOutcome.RejectedByGuest => "RejectedByGuest",
             UnplugOutcome.Cancelled => "Cancelled",
+            UnplugOutcome.RemovedWithOwner => "RemovedWithOwner",
             _ => "UnplugTimedOut",
         });
     }
@@ -619,11 +664,15 @@ internal sealed class ReferenceModel
 
         public DrcState State { get; set; } = index >> 28 == 4 ? DrcState.PhysicalPowerOn : DrcState.LogicalUnusable;
 
-        public object? Device { get; set; }
+        /// <summary>The device that owns the connector from attach until its removal ends.</summary>
+        public ModelDevice? Owning { get; set; }
+
+        /// <summary>Whether the connector holds its device (not released by the guest yet).</summary>
+        public bool Held { get; set; }
+
+        public object? Device => Held ? Owning?.Device : null;
 
         public bool HasFragment { get; set; }
-
-        public Group? Group { get; set; }
 
         public int Cursor { get; set; }
 
@@ -632,18 +681,21 @@ internal sealed class ReferenceModel
         public Request? Request { get; set; }
     }
 
-    internal sealed class Group(List<Connector> members)
+    internal sealed class ModelDevice(object device, List<Connector> members)
     {
+        public object Device { get; } = device;
+
         public List<Connector> Members { get; } = members;
+
+        public Request? Request { get; set; }
     }
 
-    internal sealed class Request(Connector primary, List<Connector> members, TimeSpan timeout)
+    internal sealed class Request(ModelDevice device, List<Connector> waiting, TimeSpan timeout)
     {
-        public Connector Primary { get; } = primary;
+        public ModelDevice Device { get; } = device;
 
-        public List<Connector> Remaining { get; } = [.. members];
-
-        public List<uint> All { get; } = members.Select(m => m.Index).ToList();
+        /// <summary>The connectors the guest has not released yet.</summary>
+        public List<Connector> Waiting { get; } = waiting;
 
         public TimeSpan Timeout { get; set; } = timeout;
 

@@ -54,7 +54,7 @@ public sealed class AttachTests
         queued.Action.Should().Be(HotplugAction.Add);
         queued.Identifier.Should().Be(HotplugIdentifier.DrcIndex);
         queued.Index.Should().Be(drc.Index);
-        machine.Notifications.Hotplug.Should().ContainSingle().Which.Should().BeSameAs(queued);
+        machine.Notifications.Hotplug.Should().ContainSingle().Which.Should().Be(queued);
     }
 
     [Fact]

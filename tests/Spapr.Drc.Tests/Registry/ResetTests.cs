@@ -23,7 +23,7 @@ public sealed class ResetTests
 
         drc.Device.Should().BeNull();
         drc.IsUnplugPending.Should().BeFalse();
-        drc.State.Should().Be(DrcTypeInfo.EmptyStateOf(drc.Class));
+        drc.State.Should().Be(DrcClassRules.Of(drc.Class).EmptyState);
         var completed = machine.Notifications.Unplug.Should().ContainSingle().Subject;
         completed.Outcome.Should().Be(UnplugOutcome.CompletedByReset);
         completed.IsTerminal.Should().BeTrue();
@@ -153,7 +153,8 @@ public sealed class ResetTests
         machine.Notifications.Unplug.Select(n => (n.Index, n.Outcome)).Should().Equal(
             (cpu.Index, UnplugOutcome.CompletedByReset),
             (phb.Index, UnplugOutcome.CompletedByReset),
-            (slots[1].Index, UnplugOutcome.CompletedByReset),
+            (slots[0].Index, UnplugOutcome.RemovedWithOwner),
+            (slots[1].Index, UnplugOutcome.RemovedWithOwner),
             (lmb.Index, UnplugOutcome.CompletedByReset));
         machine.Registry.GetPendingUnplugs().Should().BeEmpty();
         machine.Registry.AssertInvariants();

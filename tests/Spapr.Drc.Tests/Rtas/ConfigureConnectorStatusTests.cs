@@ -49,7 +49,7 @@ public sealed class ConfigureConnectorStatusTests
 
         machine.ConfigureAll(drc).Should().Equal(ConfigureConnectorStatus.NextChild, ConfigureConnectorStatus.NextProperty, ConfigureConnectorStatus.Success);
 
-        drc.State.Should().Be(DrcTypeInfo.ReadyStateOf(drc.Class));
+        drc.State.Should().Be(DrcClassRules.Of(drc.Class).ReadyState);
     }
 
     [Theory]

@@ -14,7 +14,7 @@ public sealed class LinuxGuestSequenceTests
         machine.HotPlug(cpu, Fragments.WithChild());
 
         machine.Registry.GetQueuedEvents().Should().ContainSingle().Which.Should().Match<HotplugEvent>(e =>
-            e.Type == HotplugType.Cpu && e.Action == HotplugAction.Add && e.Identifier == HotplugIdentifier.DrcIndex && e.Index.Value == 0x1000_0008);
+            e.Type == HotplugType.Cpu && e.Action == HotplugAction.Add && e.Identifier == HotplugIdentifier.DrcIndex && e.Index!.Value.Value == 0x1000_0008);
         machine.Sense(cpu).Should().Be((RtasStatus.Success, 2u));
         machine.Usable(cpu).Should().Be(RtasStatus.Success);
         cpu.State.Should().Be(DrcState.LogicalAvailable);
@@ -88,7 +88,7 @@ public sealed class LinuxGuestSequenceTests
         machine.Registry.RequestUnplug(lmbs[0].Index).Status.Should().Be(UnplugRequestStatus.Requested);
 
         machine.Registry.GetQueuedEvents().Should().ContainSingle().Which.Should().Match<HotplugEvent>(e =>
-            e.Type == HotplugType.Memory && e.Action == HotplugAction.Remove && e.Identifier == HotplugIdentifier.DrcCountIndexed && e.Count == 4 && e.Index.Value == 0x8000_0008);
+            e.Type == HotplugType.Memory && e.Action == HotplugAction.Remove && e.Identifier == HotplugIdentifier.DrcCountIndexed && e.Count == 4 && e.Index!.Value.Value == 0x8000_0008);
         foreach (var lmb in lmbs)
         {
             machine.Notifications.Unplug.Should().BeEmpty();
@@ -113,7 +113,7 @@ public sealed class LinuxGuestSequenceTests
         machine.HotPlug(pci, Fragments.WithChild());
 
         machine.Registry.GetQueuedEvents().Should().ContainSingle().Which.Should().Match<HotplugEvent>(e =>
-            e.Type == HotplugType.Pci && e.Action == HotplugAction.Add && e.Index.Value == 0x4000_0020);
+            e.Type == HotplugType.Pci && e.Action == HotplugAction.Add && e.Index!.Value.Value == 0x4000_0020);
         pci.State.Should().Be(DrcState.PhysicalPowerOn);
         machine.Sense(pci).Should().Be((RtasStatus.Success, 1u));
         machine.Unisolate(pci).Should().Be(RtasStatus.Success);

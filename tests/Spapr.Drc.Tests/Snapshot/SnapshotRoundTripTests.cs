@@ -76,7 +76,7 @@ public sealed class SnapshotRoundTripTests
 
         var pending = destination.GetPendingUnplugs();
         pending.Should().ContainSingle();
-        pending[0].Connectors.Should().Equal(Enumerable.Range(2, 4).Select(i => DrcIndex.From(DrcType.Lmb, (uint)i)));
+        pending[0].Waiting.Should().Equal(Enumerable.Range(2, 4).Select(i => DrcIndex.From(DrcType.Lmb, (uint)i)));
         pending[0].Device.Should().Be("dimm0");
         destination.SaveSnapshot().Should().Equal(snapshot);
     }
@@ -98,7 +98,7 @@ public sealed class SnapshotRoundTripTests
         destination.LoadSnapshot(snapshot);
 
         destination[lmb0].Device.Should().BeNull();
-        destination.GetPendingUnplugs().Single().Connectors.Should().HaveCount(3);
+        destination.GetPendingUnplugs().Single().Waiting.Should().HaveCount(3);
         destination.SaveSnapshot().Should().Equal(snapshot);
     }
 

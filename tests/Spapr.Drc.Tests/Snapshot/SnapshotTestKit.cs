@@ -28,24 +28,16 @@ internal static class SnapshotTestKit
             destination.CreateConnector(drc.Type, drc.Id, drc.Owner);
         }
 
-        var groups = new HashSet<object>();
-        foreach (var drc in source.Connectors)
+        // Every device whole, released LMBs of a device still being removed included: the stream says which went.
+        foreach (var device in source.Connectors.Select(c => c.AttachedDevice).OfType<AttachedDevice>().Distinct())
         {
-            if (drc.Attachment is not { } attachment)
+            if (device.Type == DrcType.Lmb)
             {
-                continue;
-            }
-
-            if (attachment.Group is { } group)
-            {
-                if (groups.Add(group))
-                {
-                    destination.AttachMemoryDevice(group.Members[0].Index, group.Members.Length, group.Device, i => Fragment("lmb"), PlugMode.Cold);
-                }
+                destination.AttachMemoryDevice(device.Index, device.Connectors.Length, device.Device, i => Fragment("lmb"), PlugMode.Cold);
             }
             else
             {
-                destination.Attach(drc.Index, attachment.Device, attachment.Fragment, PlugMode.Cold);
+                destination.Attach(device.Index, device.Device, device.FragmentAt(0), PlugMode.Cold);
             }
         }
 

@@ -90,7 +90,7 @@ internal sealed class Machine : IDisposable
     public SpaprDrc InState(DrcType type, uint id, DrcState state, bool device = true, bool pending = false)
     {
         var drc = Create(type, id);
-        var empty = DrcTypeInfo.EmptyStateOf(drc.Class);
+        var empty = DrcClassRules.Of(drc.Class).EmptyState;
         if (!device)
         {
             if (state != empty || pending)

@@ -248,7 +248,7 @@ public sealed class RequestUnplugTests
         result.Status.Should().Be(UnplugRequestStatus.Requested);
         var pending = h.Registry.GetPendingUnplugs().Should().ContainSingle().Subject;
         pending.Index.Should().Be(first);
-        pending.Connectors.Should().HaveCount(4);
+        pending.Waiting.Should().HaveCount(4);
         var remove = h.RemoveEvents().Should().ContainSingle().Subject;
         remove.Type.Should().Be(HotplugType.Memory);
         remove.Identifier.Should().Be(HotplugIdentifier.DrcCountIndexed);
@@ -269,7 +269,7 @@ public sealed class RequestUnplugTests
         }
 
         h.Completed.Should().BeEmpty();
-        h.Registry.GetPendingUnplugs().Should().ContainSingle().Which.Connectors.Should().Equal(new DrcIndex(first.Value + 3));
+        h.Registry.GetPendingUnplugs().Should().ContainSingle().Which.Waiting.Should().Equal(new DrcIndex(first.Value + 3));
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class TimeoutPolicyTests
         var drc = h.Registry[cpu];
         drc.IsUnplugPending.Should().BeTrue();
         drc.UnplugDeadline.Should().BeNull();
-        drc.UnplugTimeRemaining.Should().BeNull();
+        drc.UnplugTimeRemaining.Should().Be(TimeSpan.Zero, "the time is up; the request waits for a late release or a retry");
         h.Registry.GetPendingUnplugs().Should().ContainSingle().Which.TimedOut.Should().BeTrue();
     }
 

@@ -43,7 +43,7 @@ public sealed class UnplugObservabilityTests
 
         drc.IsUnplugPending.Should().BeTrue();
         drc.UnplugDeadline.Should().BeNull();
-        drc.UnplugTimeRemaining.Should().BeNull();
+        drc.UnplugTimeRemaining.Should().Be(Timeout.InfiniteTimeSpan, "no timeout has one encoding: infinite, as the options and the result say");
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public sealed class UnplugObservabilityTests
         pending[1].Deadline.Should().Be(t0 + TimeSpan.FromSeconds(15));
         pending[0].Deadline.Should().Be(t0 + TimeSpan.FromSeconds(16));
         pending[2].Deadline.Should().BeNull();
-        pending[2].Connectors.Should().HaveCount(3);
+        pending[2].Waiting.Should().HaveCount(3);
         pending.Select(p => p.RequestId).Should().OnlyHaveUniqueItems();
         pending.Should().OnlyContain(p => !p.TimedOut);
     }

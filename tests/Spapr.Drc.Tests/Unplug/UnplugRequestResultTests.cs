@@ -55,25 +55,47 @@ public sealed class UnplugRequestResultTests
         using var h = new UnplugHarness();
         var cpu = h.HotPlug(DrcType.Cpu, 1);
         var result = h.Registry.RequestUnplug(cpu);
-        var same = new UnplugRequestResult(result.Status, result.Index, result.TimeRemaining, result.Message);
-        var other = same with { Message = "something else" };
+        var same = new UnplugRequestResult(result.Status, result.Index, result.RequestId, result.TimeRemaining, result.Message);
+        var other = new UnplugRequestResult(result.Status, result.Index, result.RequestId, result.TimeRemaining, "something else");
+        var otherRequest = new UnplugRequestResult(result.Status, result.Index, result.RequestId + 1, result.TimeRemaining);
 
         result.Should().Be(same);
         (result == same).Should().BeTrue();
         result.GetHashCode().Should().Be(same.GetHashCode());
         result.Should().NotBe(other);
-        result.Deconstruct(out var status, out var index, out var left, out var message);
-        (status, index, left, message).Should().Be((UnplugRequestStatus.Requested, cpu, DrcOptions.DefaultCpuUnplugTimeout, same.Message));
+        (result != otherRequest).Should().BeTrue();
+        (result.Status, result.Index, result.TimeRemaining).Should().Be((UnplugRequestStatus.Requested, cpu, DrcOptions.DefaultCpuUnplugTimeout));
     }
 
     [Fact]
-    public void Construction_NullMessage_IsRefused()
+    public void RequestId_NewRetriedAndAlreadyPending_IsTheDevicesOneRequest()
     {
-        var construct = () => new UnplugRequestResult(UnplugRequestStatus.NoDevice, Cpu1, null, null!);
-        var init = () => new UnplugRequestResult(UnplugRequestStatus.NoDevice, Cpu1, null, "x") with { Message = null! };
+        using var h = new UnplugHarness();
+        var cpu = h.HotPlug(DrcType.Cpu, 1);
+        var ids = new List<long>();
+        h.Registry.UnplugTimedOut += (_, e) => ids.Add(e.RequestId);
 
-        construct.Should().Throw<ArgumentNullException>();
-        init.Should().Throw<ArgumentNullException>();
+        var first = h.Registry.RequestUnplug(cpu);
+        var again = h.Registry.RequestUnplug(cpu);
+        h.Clock.Advance(DrcOptions.DefaultCpuUnplugTimeout);
+        var retried = h.Registry.RequestUnplug(cpu);
+
+        first.RequestId.Should().BePositive();
+        (again.Status, again.RequestId).Should().Be((UnplugRequestStatus.AlreadyPending, first.RequestId));
+        (retried.Status, retried.RequestId).Should().Be((UnplugRequestStatus.Retried, first.RequestId));
+        ids.Should().Equal(first.RequestId);
+        h.Registry.TryGetDevice(cpu, out var device).Should().BeTrue();
+        device!.PendingRequestId.Should().Be(first.RequestId);
+    }
+
+    [Fact]
+    public void RequestId_Refusals_AreZero()
+    {
+        using var h = new UnplugHarness();
+        h.Registry.CreateConnector(DrcType.Cpu, 2);
+
+        h.Registry.RequestUnplug(Cpu1).RequestId.Should().Be(0);
+        h.Registry.RequestUnplug(DrcIndex.From(DrcType.Cpu, 2)).RequestId.Should().Be(0);
     }
 
     [Fact]

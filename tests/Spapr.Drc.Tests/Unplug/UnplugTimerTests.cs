@@ -75,7 +75,7 @@ public sealed class UnplugTimerTests
         h.Clock.Advance(TimeSpan.FromSeconds(30));
 
         pendingSeenByHandler.Should().HaveCount(Count);
-        pendingSeenByHandler[0].Should().Be(Count - UnplugTimerQueue.MaxTimeoutsPerLockHold);
+        pendingSeenByHandler[0].Should().Be(Count - UnplugCoordinator.MaxTimeoutsPerLockHold);
         pendingSeenByHandler[^1].Should().Be(0);
         h.TimedOut.Select(e => e.Index).Should().Equal(lmbs);
         h.Registry.GetPendingUnplugs().Should().BeEmpty();

@@ -1,0 +1,193 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
+
+namespace Spapr.Drc;
+
+/// <summary>
+/// Writes a registry's dynamic state as a snapshot (FORMAT.md), under the registry lock. Only connectors that differ
+/// from cold plug are written, and the change list holds exactly those, in index order, so a save costs what changed,
+/// not the machine's size.
+/// </summary>
+internal static class SnapshotWriter
+{
+    public static long Save(RegistryCore core, IBufferWriter<byte> destination)
+    {
+        long now = core.NowTicks;
+        var unplugs = core.Unplugs;
+        var requests = unplugs.Requests;
+        var events = unplugs.Events;
+
+        // The sizes come out of the pass that prunes the change list, so every section header (and the total in the
+        // stream header) is written before its payload.
+        var sizes = default(Sizer);
+        var dirty = core.Changes.Current(ref sizes);
+        int records = dirty.Length;
+        int requestCount = requests.Count;
+        long runs = requestCount + sizes.PendingRuns;
+
+        long connectorsPayload = records == 0 ? 0 : 4 + ((long)records * SnapshotFormat.ConnectorRecordSize) + ((long)sizes.Cursors * SnapshotFormat.CursorSize);
+        long unplugsPayload = requestCount == 0 ? 0 : 4 + ((long)requestCount * SnapshotFormat.UnplugRecordSize) + (runs * SnapshotFormat.RunSize);
+        long eventsPayload = events.Count == 0 ? 0 : 4 + ((long)events.Count * SnapshotFormat.EventRecordSize);
+        long total = SnapshotFormat.MinimalStreamSize
+            + (records == 0 ? 0 : SnapshotFormat.SectionHeaderSize + connectorsPayload)
+            + (requestCount == 0 ? 0 : SnapshotFormat.SectionHeaderSize + unplugsPayload)
+            + (events.Count == 0 ? 0 : SnapshotFormat.SectionHeaderSize + eventsPayload);
+        if (total > int.MaxValue)
+        {
+            throw new InvalidOperationException("The snapshot would exceed 2 GiB.");
+        }
+
+        var writer = new SnapshotBufferWriter(destination);
+        writer.WriteUInt32(SnapshotFormat.Magic);
+        writer.WriteUInt16(SnapshotFormat.Version);
+        writer.WriteUInt16(0);
+        writer.WriteUInt32((uint)total);
+
+        writer.WriteSectionHeader(SnapshotFormat.MachineSection, required: true, SnapshotFormat.MachinePayloadSize);
+        writer.WriteUInt32(unplugs.NextLogId);
+        writer.WriteInt64(unplugs.LastRequestId);
+        writer.WriteUInt32((uint)core.Connectors.Count);
+        writer.WriteUInt32((uint)core.Changes.DeviceCount);
+        writer.WriteByte(core.Negotiated ? SnapshotFormat.MachineNegotiated : (byte)0);
+
+        if (records > 0)
+        {
+            // The connectors and unplugs sections are adjacent and their sizes known: take one span for both and fill
+            // them in a single walk over the changed connectors. Every pending connector is on the list, and a device's
+            // connectors are consecutive indexes, so a request is met first at the first connector it waits for.
+            int connectorsBytes = SnapshotFormat.SectionHeaderSize + (int)connectorsPayload;
+            int unplugsBytes = requestCount == 0 ? 0 : SnapshotFormat.SectionHeaderSize + (int)unplugsPayload;
+            var both = writer.Take(connectorsBytes + unplugsBytes);
+            var connectorsOut = new SpanRecordWriter(both[..connectorsBytes]);
+            var unplugsOut = new SpanRecordWriter(both[connectorsBytes..]);
+            connectorsOut.WriteSectionHeader(SnapshotFormat.ConnectorsSection, required: true, connectorsPayload);
+            connectorsOut.WriteUInt32((uint)records);
+            if (requestCount > 0)
+            {
+                unplugsOut.WriteSectionHeader(SnapshotFormat.UnplugsSection, required: true, unplugsPayload);
+                unplugsOut.WriteUInt32((uint)requestCount);
+            }
+
+            int lastSlot = 0;
+            foreach (var drc in dirty)
+            {
+                int slot = drc.RequestSlot;
+                int cursor = drc.Cursor;
+                var record = connectorsOut.Take(SnapshotFormat.ConnectorRecordSize);
+                BinaryPrimitives.WriteUInt32LittleEndian(record, drc.Index.Value);
+                record[4] = (byte)(drc.Index.Value >> 28);
+                record[5] = (byte)drc.State;
+                record[6] = (byte)((drc.IsHeld ? SnapshotFormat.ConnectorHasDevice : 0)
+                    | (slot == 0 ? 0 : SnapshotFormat.ConnectorUnplugPending)
+                    | (cursor == 0 ? 0 : SnapshotFormat.ConnectorHasCursor)
+                    | ((int)drc.DrIndicator << SnapshotFormat.ConnectorIndicatorShift));
+                if (cursor != 0)
+                {
+                    connectorsOut.WriteUInt32((uint)cursor);
+                }
+
+                if (slot != 0 && slot != lastSlot)
+                {
+                    WriteUnplug(ref unplugsOut, ref requests[slot], slot, now);
+                    lastSlot = slot;
+                }
+            }
+
+            Debug.Assert(connectorsOut.Position == connectorsBytes && unplugsOut.Position == unplugsBytes, "the sizing pass and the writing disagree");
+        }
+
+        if (events.Count > 0)
+        {
+            writer.WriteSectionHeader(SnapshotFormat.EventsSection, required: true, eventsPayload);
+            writer.WriteUInt32((uint)events.Count);
+            foreach (ref readonly var e in events.Items)
+            {
+                var record = writer.Take(SnapshotFormat.EventRecordSize);
+                record[0] = (byte)e.Type;
+                record[1] = (byte)e.Action;
+                record[2] = (byte)e.Identifier;
+                record[3] = e.EventClass == RtasEventClasses.Hotplug ? SnapshotFormat.HotplugClass : SnapshotFormat.EpowClass;
+                BinaryPrimitives.WriteUInt32LittleEndian(record[4..], e.Index);
+                BinaryPrimitives.WriteUInt32LittleEndian(record[8..], e.Count);
+                BinaryPrimitives.WriteUInt32LittleEndian(record[12..], e.LogId);
+                BinaryPrimitives.WriteInt64LittleEndian(record[16..], e.CreatedAtTicks);
+            }
+        }
+
+        writer.Finish();
+        return writer.Written;
+    }
+
+    /// <summary>
+    /// One unplug record: the fixed part (layout in FORMAT.md), then one run for every connector of the device (a
+    /// device's connectors are consecutive) and the runs of the connectors it still waits for.
+    /// </summary>
+    private static void WriteUnplug(ref SpanRecordWriter writer, ref UnplugRequestRecord request, int slot, long now)
+    {
+        long left = request.TimerRunning ? Math.Clamp(request.DeadlineTicks - now, 0, request.TimeoutTicks) : 0;
+        var device = request.Device!;
+        var connectors = device.ConnectorSpan;
+        int pendingRuns = 0;
+        for (int i = 0; i < connectors.Length; i++)
+        {
+            if (StartsRun(connectors, i, slot))
+            {
+                pendingRuns++;
+            }
+        }
+
+        var record = writer.Take(SnapshotFormat.UnplugRecordSize);
+        BinaryPrimitives.WriteUInt32LittleEndian(record, device.Index.Value);
+        BinaryPrimitives.WriteInt64LittleEndian(record[4..], request.Id);
+        record[12] = (byte)((request.TimedOut ? SnapshotFormat.UnplugTimedOut : 0) | (request.TimerRunning ? SnapshotFormat.UnplugTimerRunning : 0));
+        BinaryPrimitives.WriteInt64LittleEndian(record[13..], request.TimeoutTicks);
+        BinaryPrimitives.WriteInt64LittleEndian(record[21..], left);
+        BinaryPrimitives.WriteInt64LittleEndian(record[29..], Math.Max(0, now - request.RequestedAtTicks));
+        BinaryPrimitives.WriteUInt32LittleEndian(record[37..], 1);
+        BinaryPrimitives.WriteUInt32LittleEndian(record[41..], (uint)pendingRuns);
+        writer.WriteUInt32(device.Index.Value);
+        writer.WriteUInt32((uint)connectors.Length);
+        for (int i = 0; i < connectors.Length; i++)
+        {
+            if (!StartsRun(connectors, i, slot))
+            {
+                continue;
+            }
+
+            int end = i + 1;
+            while (end < connectors.Length && connectors[end].RequestSlot == slot)
+            {
+                end++;
+            }
+
+            writer.WriteUInt32(connectors[i].Index.Value);
+            writer.WriteUInt32((uint)(end - i));
+        }
+    }
+
+    /// <summary>Whether connector <paramref name="i"/> of a device starts a run of connectors its request waits for.</summary>
+    private static bool StartsRun(ReadOnlySpan<SpaprDrc> connectors, int i, int slot) =>
+        connectors[i].RequestSlot == slot && (i == 0 || connectors[i - 1].RequestSlot != slot);
+
+    /// <summary>Counts what a save writes for the connectors the change list keeps (visited in no particular order).</summary>
+    private struct Sizer : ChangedConnectors.IVisitor
+    {
+        public int Cursors;
+        public long PendingRuns;
+
+        public void Visit(SpaprDrc drc)
+        {
+            if (drc.Cursor != 0)
+            {
+                Cursors++;
+            }
+
+            int slot = drc.RequestSlot;
+            if (slot != 0 && StartsRun(drc.AttachedDevice!.ConnectorSpan, drc.Ordinal, slot))
+            {
+                PendingRuns++;
+            }
+        }
+    }
+}

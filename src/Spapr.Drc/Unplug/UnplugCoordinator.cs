@@ -1,0 +1,168 @@
+using Microsoft.Extensions.Logging;
+
+namespace Spapr.Drc;
+
+/// <summary>
+/// The unplug lifecycle of one registry (SPEC sections 3, 5 and 6): requests, retries, cancels, guest releases and
+/// rejections, timeouts, completion by reset, and devices removed with their owner; plus the hotplug event queue the
+/// requests feed. Requests and events are flat records (<see cref="UnplugRequestTable"/>, <see cref="HotplugEventQueue"/>);
+/// every deadline sits on one timer (<see cref="UnplugTimerQueue"/>) whose callback is this class's. Everything but
+/// the timer callback runs under the registry lock, called by the registry facade and the RTAS surface.
+/// </summary>
+internal sealed partial class UnplugCoordinator : IDisposable
+{
+    /// <summary>How many timeouts one lock hold processes before their notifications go out.</summary>
+    internal const int MaxTimeoutsPerLockHold = 1024;
+
+    private readonly RegistryCore _core;
+    private readonly UnplugRequestTable _requests = new();
+    private readonly UnplugTimerQueue _timers;
+    private readonly HotplugEventQueue _events = new();
+
+    // Scratch lists reused by every request (no allocation once they have grown): the devices one request covers
+    // (a PCI slot's functions), the runs of connectors its Remove events name, the connectors a reset releases.
+    private readonly List<AttachedDevice> _batch = [];
+    private readonly List<(uint First, uint Count)> _runs = [];
+    private readonly List<SpaprDrc> _sweep = [];
+    private SpaprDrc?[] _slotScratch = [];
+
+    private long _nextRequestId;
+    private long _armSequence;
+    private uint _nextLogId = 1;
+
+    public UnplugCoordinator(RegistryCore core)
+    {
+        _core = core;
+        _timers = new UnplugTimerQueue(core.Time, this);
+    }
+
+    /// <summary>Pending requests (read lock-free by the metrics gauge: a plain int).</summary>
+    public int PendingCount => _requests.Count;
+
+    public UnplugRequestTable Requests => _requests;
+
+    public HotplugEventQueue Events => _events;
+
+    public bool HasTimer => _timers.HasTimer;
+
+    /// <summary>Timer-queue entries, stale ones included.</summary>
+    public int TimerEntries => _timers.Count;
+
+    /// <summary>The last request id handed out.</summary>
+    public long LastRequestId => _nextRequestId;
+
+    /// <summary>The platform log id the next event gets.</summary>
+    public uint NextLogId => _nextLogId;
+
+    public long IdOf(int slot) => _requests[slot].Id;
+
+    public DateTimeOffset? DeadlineOf(int slot)
+    {
+        ref var record = ref _requests[slot];
+        return record.TimerRunning ? new DateTimeOffset(record.DeadlineTicks, TimeSpan.Zero) : null;
+    }
+
+    /// <summary>Time left: the deadline less now; <see cref="Timeout.InfiniteTimeSpan"/> without a timeout; zero once it timed out.</summary>
+    public TimeSpan TimeRemainingOf(int slot)
+    {
+        ref var record = ref _requests[slot];
+        if (record.TimerRunning)
+        {
+            return TimeSpan.FromTicks(Math.Max(0, record.DeadlineTicks - _core.NowTicks));
+        }
+
+        return record.TimedOut ? TimeSpan.Zero : Timeout.InfiniteTimeSpan;
+    }
+
+    /// <summary>Queues a hotplug event for the guest and its notification (SPEC section 4).</summary>
+    public void QueueEvent(HotplugType type, HotplugAction action, HotplugIdentifier identifier, uint index, uint count)
+    {
+        var eventClass = _core.Negotiated ? RtasEventClasses.Hotplug : RtasEventClasses.Epow;
+        var e = new HotplugEventRecord(type, action, identifier, index, count, eventClass, _nextLogId++, _core.NowTicks);
+        _events.Add(e);
+        _core.Metrics.HotplugEventQueued();
+        if (_core.Logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.HotplugEventQueued(_core.Logger, type, action, identifier, new DrcIndex(index), count, eventClass, e.LogId);
+        }
+
+        _core.Outbox.Enqueue(QueuedNotification.Queued(e));
+    }
+
+    /// <summary>Takes the event <see cref="HotplugEventQueue.Find"/> found for check-exception, noting when a request's Remove went to the guest.</summary>
+    public HotplugEventRecord TakeEvent(int position)
+    {
+        var e = _events.At(position);
+        _events.RemoveAt(position);
+        if (e.Action == HotplugAction.Remove && e.HasIndex && _core.Connectors.TryGetValue(e.Index, out var drc)
+            && drc.AttachedDevice is { RequestSlot: not 0 and var slot })
+        {
+            _requests[slot].RemoveTakenAtTicks = _core.NowTicks;
+        }
+
+        return e;
+    }
+
+    /// <summary>The pending requests, in the order of their device's first connector.</summary>
+    public List<PendingUnplug> Pending()
+    {
+        var now = _core.Time.GetUtcNow();
+        var list = new List<PendingUnplug>(_requests.Count);
+        for (int slot = 1; slot < _requests.HighWater; slot++)
+        {
+            if (_requests.IsLive(slot))
+            {
+                list.Add(Describe(slot, now));
+            }
+        }
+
+        list.Sort(static (a, b) => a.Index.CompareTo(b.Index));
+        return list;
+    }
+
+    /// <summary>Whether a timer-queue entry is the live arm of a request (the queue skips and drops the others).</summary>
+    public bool IsLiveTimer(int slot, long sequence) =>
+        _requests.IsLive(slot) && _requests[slot].ArmSequence == sequence && _requests[slot].TimerRunning;
+
+    /// <summary>Registry disposal: nothing fires afterwards.</summary>
+    public void Dispose() => _timers.Dispose();
+
+    private PendingUnplug Describe(int slot, DateTimeOffset now)
+    {
+        ref var record = ref _requests[slot];
+        var device = record.Device!;
+        var waiting = System.Collections.Immutable.ImmutableArray.CreateBuilder<DrcIndex>(record.Waiting);
+        foreach (var drc in device.ConnectorSpan)
+        {
+            if (drc.RequestSlot == slot)
+            {
+                waiting.Add(drc.Index);
+            }
+        }
+
+        return new PendingUnplug(
+            record.Id,
+            device,
+            waiting.DrainToImmutable(),
+            new DateTimeOffset(record.RequestedAtTicks, TimeSpan.Zero),
+            record.Retries,
+            record.Timeout,
+            record.TimedOut,
+            DeadlineOf(slot),
+            TimeRemainingOf(slot),
+            now);
+    }
+
+    private void Notify(UnplugOutcome outcome, bool isTerminal, AttachedDevice device, long requestId, long requestedAtTicks)
+    {
+        var kind = outcome switch
+        {
+            UnplugOutcome.RejectedByGuest => NotificationKind.UnplugRejectedByGuest,
+            UnplugOutcome.Cancelled => NotificationKind.UnplugCancelled,
+            UnplugOutcome.TimedOut => NotificationKind.UnplugTimedOut,
+            _ => NotificationKind.UnplugCompleted,
+        };
+        _core.Metrics.Notified(outcome);
+        _core.Outbox.Enqueue(QueuedNotification.Unplug(kind, outcome, isTerminal, device, requestId, requestedAtTicks, _core.NowTicks));
+    }
+}

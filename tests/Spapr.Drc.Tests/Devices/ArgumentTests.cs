@@ -1,0 +1,134 @@
+namespace Spapr.Drc.Tests.Devices;
+
+/// <summary>
+/// Counts and sizes are checked before anything is allocated, Try methods answer false with a reason for bad values,
+/// and connector owners must exist and be allowed (findings 3 and 6 of the issue "From connectors to devices").
+/// </summary>
+public sealed class ArgumentTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(int.MinValue)]
+    public void TryAttachMemoryDevice_CountBelowOne_IsFalseWithReason(int count)
+    {
+        using var registry = new DrcRegistry();
+        registry.CreateConnectors(DrcType.Lmb, 0, 4);
+
+        registry.TryAttachMemoryDevice(DrcIndex.From(DrcType.Lmb, 0), count, "dimm", null, PlugMode.Cold, out var error).Should().BeFalse();
+
+        error.Should().Contain("at least one");
+    }
+
+    [Theory]
+    [InlineData(int.MaxValue)]
+    [InlineData(50_000_000)]
+    public void TryAttachMemoryDevice_HugeCount_IsFalseWithoutAllocatingForIt(int count)
+    {
+        using var registry = new DrcRegistry();
+        registry.CreateConnectors(DrcType.Lmb, 0, 4);
+        var first = DrcIndex.From(DrcType.Lmb, 0);
+        registry.TryAttachMemoryDevice(first, 2, "warm-up", null, PlugMode.Cold, out _).Should().BeTrue();
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        bool attached = registry.TryAttachMemoryDevice(DrcIndex.From(DrcType.Lmb, 2), count, "dimm", null, PlugMode.Cold, out var error);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        attached.Should().BeFalse();
+        error.Should().NotBeNullOrEmpty();
+        allocated.Should().BeLessThan(64 * 1024, "the count is checked before anything is allocated for it");
+    }
+
+    [Fact]
+    public void TryAttachMemoryDevice_RunPastTheLastLmbId_IsFalseWithReason()
+    {
+        using var registry = new DrcRegistry();
+        registry.CreateConnector(DrcType.Lmb, DrcIndex.MaxId);
+
+        registry.TryAttachMemoryDevice(DrcIndex.From(DrcType.Lmb, DrcIndex.MaxId), 2, "dimm", null, PlugMode.Cold, out var error).Should().BeFalse();
+
+        error.Should().Contain("LMB ids end");
+    }
+
+    [Fact]
+    public void TryAttachMemoryDevice_NotAnLmb_IsFalseWithReason()
+    {
+        using var registry = new DrcRegistry();
+        registry.CreateConnector(DrcType.Cpu, 1);
+
+        registry.TryAttachMemoryDevice(DrcIndex.From(DrcType.Cpu, 1), 1, "dimm", null, PlugMode.Cold, out var error).Should().BeFalse();
+
+        error.Should().Contain("not an LMB connector");
+    }
+
+    [Fact]
+    public void TryAttach_UndefinedPlugMode_IsFalseWithReason()
+    {
+        using var registry = new DrcRegistry();
+        registry.CreateConnector(DrcType.Cpu, 1);
+
+        registry.TryAttach(DrcIndex.From(DrcType.Cpu, 1), "core", null, (PlugMode)7, out var error).Should().BeFalse();
+
+        error.Should().Contain("plug mode");
+        registry[DrcType.Cpu, 1].Device.Should().BeNull();
+    }
+
+    [Fact]
+    public void TryAttach_NullDevice_Throws()
+    {
+        using var registry = new DrcRegistry();
+        registry.CreateConnector(DrcType.Cpu, 1);
+
+        var act = () => registry.TryAttach(DrcIndex.From(DrcType.Cpu, 1), null!, null, PlugMode.Cold, out _);
+
+        act.Should().Throw<ArgumentNullException>();
+    }
+
+    [Fact]
+    public void CreateConnector_OwnerThatDoesNotExist_Throws()
+    {
+        using var registry = new DrcRegistry();
+
+        var act = () => registry.CreateConnector(DrcType.Pci, 8, DrcIndex.From(DrcType.Phb, 1));
+
+        act.Should().Throw<ArgumentException>().WithParameterName("owner").WithMessage("*does not exist*");
+        registry.Count.Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData(DrcType.Cpu, DrcType.Cpu)]
+    [InlineData(DrcType.Lmb, DrcType.Phb)]
+    [InlineData(DrcType.Pci, DrcType.Cpu)]
+    public void CreateConnector_OwnerOfATypeThatMayNotOwnIt_Throws(DrcType type, DrcType ownerType)
+    {
+        using var registry = new DrcRegistry();
+        var owner = registry.CreateConnector(ownerType, 1);
+
+        var act = () => registry.CreateConnector(type, 2, owner.Index);
+
+        act.Should().Throw<ArgumentException>().WithParameterName("owner");
+        registry.Count.Should().Be(1);
+    }
+
+    [Theory]
+    [InlineData(DrcType.Phb)]
+    [InlineData(DrcType.Pci)]
+    public void CreateConnector_PciOwnedByPhbOrBridge_IsAccepted(DrcType ownerType)
+    {
+        using var registry = new DrcRegistry();
+        var owner = registry.CreateConnector(ownerType, 1);
+
+        registry.CreateConnector(DrcType.Pci, 0x1_0008, owner.Index).Owner.Should().Be(owner.Index);
+    }
+
+    [Fact]
+    public void CreateConnectors_IdsBeyond28Bits_ThrowsBeforeCreatingAny()
+    {
+        using var registry = new DrcRegistry();
+
+        var act = () => registry.CreateConnectors(DrcType.Lmb, DrcIndex.MaxId - 1, 3);
+
+        act.Should().Throw<ArgumentOutOfRangeException>();
+        registry.Count.Should().Be(0);
+    }
+}

@@ -1,0 +1,48 @@
+using Spapr.Drc.Tests.Unplug;
+
+namespace Spapr.Drc.Tests.Unplug;
+
+/// <summary>The sentences the library writes for people (finding 6 of the issue "From connectors to devices").</summary>
+public sealed class SentenceTests
+{
+    [Fact]
+    public void PendingUnplug_ToString_IsASentenceNamingDeviceRequestAndWaitingLmbs()
+    {
+        using var h = new UnplugHarness();
+        var first = h.HotPlugMemory(8, 4, device: "dimm0");
+        var result = h.Registry.RequestUnplug(first, TimeSpan.FromSeconds(30));
+        h.GuestRelease(DrcIndex.From(DrcType.Lmb, 9));
+
+        var text = h.Registry.GetPendingUnplugs().Single().ToString();
+
+        text.Should().NotContain("ImmutableArray").And.NotContain("Spapr.Drc");
+        text.Should().Be($"dimm0: request {result.RequestId} waits for LMB 8, 10-11; 30 seconds left");
+    }
+
+    [Theory]
+    [InlineData(1L, "0.1 µs")]
+    [InlineData(10_000L, "1 ms")]
+    [InlineData(2_500_000L, "250 ms")]
+    [InlineData(10_000_000L, "1 second")]
+    [InlineData(150_000_000L, "15 seconds")]
+    public void RequestUnplug_ShortTimeout_MessageNeverSaysZeroSeconds(long ticks, string said)
+    {
+        using var h = new UnplugHarness();
+        var cpu = h.HotPlug(DrcType.Cpu, 1);
+
+        var result = h.Registry.RequestUnplug(cpu, TimeSpan.FromTicks(ticks));
+
+        result.Message.Should().EndWith($"timeout {said}.");
+    }
+
+    [Fact]
+    public void AlreadyPending_UnderASecondLeft_SaysTheFraction()
+    {
+        using var h = new UnplugHarness();
+        var cpu = h.HotPlug(DrcType.Cpu, 1);
+        h.Registry.RequestUnplug(cpu, TimeSpan.FromSeconds(2));
+        h.Clock.Advance(TimeSpan.FromMilliseconds(1500));
+
+        h.Registry.RequestUnplug(cpu).Message.Should().Contain("unplug is still pending, 500 ms timeout remaining");
+    }
+}
