@@ -211,11 +211,17 @@ public sealed partial class DrcRegistry : IDisposable
     /// Asks the guest to release a device (SPEC sections 5 and 6). Never throws for a state a user can cause: the result
     /// says what happened and why, and carries the request id its notifications will carry.
     /// </summary>
+    /// <remarks>
+    /// Notifications about the request may be raised before this returns (a device the guest never took completes at
+    /// once, and a vCPU thread may release it meanwhile): match them by <see cref="UnplugRequestResult.RequestId"/>
+    /// and accept an ending seen before the acceptance. For function 0 of a PCI slot, each function present gets its
+    /// own request; the result carries function 0's, the others' ids come with their notifications.
+    /// </remarks>
     /// <param name="index">Any connector of the device (any LMB of a memory device).</param>
     /// <param name="timeout">Overrides the type's timeout for this request; <see cref="Timeout.InfiniteTimeSpan"/> for none.</param>
     /// <returns>What happened.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The timeout override is zero, negative or too long.</exception>
-    public UnplugRequestResult RequestUnplug(DrcIndex index, TimeSpan? timeout = null)
+    public UnplugRequestResult RequestUnplug(DrcIndex index, TimeSpan? timeout)
     {
         if (timeout is { } t)
         {
@@ -224,6 +230,64 @@ public sealed partial class DrcRegistry : IDisposable
 
         return _core.Host((index, timeout), static (core, a) => core.Unplugs.Request(a.index, a.timeout));
     }
+
+    /// <summary>Asks the guest to release the device on a connector with its type's timeout (see <see cref="RequestUnplug(DrcIndex, TimeSpan?)"/>).</summary>
+    /// <param name="index">Any connector of the device (any LMB of a memory device).</param>
+    /// <returns>What happened.</returns>
+    public UnplugRequestResult RequestUnplug(DrcIndex index) => RequestUnplug(index, null);
+
+    /// <summary>
+    /// Asks the guest to release <paramref name="device"/> itself (see <see cref="RequestUnplug(DrcIndex, TimeSpan?)"/>).
+    /// Naming the device rather than a connector removes a race: once the device's removal ended, this answers
+    /// <see cref="UnplugRequestStatus.NoDevice"/> even if another device was plugged into the same connector since.
+    /// </summary>
+    /// <param name="device">The device, as attach or a notification gave it.</param>
+    /// <param name="timeout">Overrides the type's timeout for this request; <see cref="Timeout.InfiniteTimeSpan"/> for none.</param>
+    /// <returns>What happened.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="device"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The timeout override is zero, negative or too long.</exception>
+    public UnplugRequestResult RequestUnplug(AttachedDevice device, TimeSpan? timeout)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (timeout is { } t)
+        {
+            DrcOptions.ValidateTimeout(t, nameof(timeout));
+        }
+
+        return _core.Host((device, timeout), static (core, a) => core.Unplugs.Request(a.device, a.timeout));
+    }
+
+    /// <summary>Asks the guest to release <paramref name="device"/> itself with its type's timeout (see <see cref="RequestUnplug(AttachedDevice, TimeSpan?)"/>).</summary>
+    /// <param name="device">The device, as attach or a notification gave it.</param>
+    /// <returns>What happened.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="device"/> is null.</exception>
+    public UnplugRequestResult RequestUnplug(AttachedDevice device) => RequestUnplug(device, null);
+
+    /// <summary>Cancels the pending unplug of <paramref name="device"/> itself (see <see cref="CancelUnplug(DrcIndex)"/>); false once its removal ended.</summary>
+    /// <param name="device">The device.</param>
+    /// <returns>Whether an unplug of that device was pending.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="device"/> is null.</exception>
+    public bool CancelUnplug(AttachedDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return _core.Host(device, static (core, d) => core.Unplugs.Cancel(d));
+    }
+
+    /// <summary>The attached devices, in the order of their first connector (a snapshot): what a migration destination attaches.</summary>
+    /// <returns>The devices, including those whose removal is under way.</returns>
+    public IReadOnlyList<AttachedDevice> GetAttachedDevices() => _core.Host(0, static (core, _) =>
+    {
+        var devices = new List<AttachedDevice>();
+        foreach (var drc in core.Ordered())
+        {
+            if (drc.AttachedDevice is { } device && ReferenceEquals(device.First, drc))
+            {
+                devices.Add(device);
+            }
+        }
+
+        return devices;
+    });
 
     /// <summary>
     /// Cancels a device's pending unplug on the host side: the pending state and its timer are cleared and an

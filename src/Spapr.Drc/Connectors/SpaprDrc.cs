@@ -77,7 +77,11 @@ public sealed class SpaprDrc
         }
     }
 
-    /// <summary>The emulator's device object while this connector holds it; <see langword="null"/> when empty or released.</summary>
+    /// <summary>
+    /// The emulator's device object while this connector holds it; <see langword="null"/> when empty, and also for an LMB
+    /// the guest released while its memory device's removal is still under way. Whether the connector is free for a new
+    /// device is <see cref="AttachedDevice"/> being <see langword="null"/>.
+    /// </summary>
     public object? Device => IsHeld ? _device?.Device : null;
 
     /// <summary>The device-tree fragment configure-connector hands out while this connector holds a device.</summary>

@@ -25,4 +25,14 @@ public sealed class DrcDeviceTreeProperties
 
     /// <summary><c>ibm,drc-types</c>: NUL-terminated type strings.</summary>
     public ReadOnlyMemory<byte> Types { get; }
+
+    /// <summary>The four properties with their names, in QEMU's order: ibm,drc-indexes, -power-domains, -names, -types.</summary>
+    /// <returns>Properties to add to the node the connectors are listed under.</returns>
+    public IReadOnlyList<DeviceTreeProperty> ToDeviceTreeProperties() =>
+    [
+        new("ibm,drc-indexes", Indexes.Span),
+        new("ibm,drc-power-domains", PowerDomains.Span),
+        new("ibm,drc-names", Names.Span),
+        new("ibm,drc-types", Types.Span),
+    ];
 }

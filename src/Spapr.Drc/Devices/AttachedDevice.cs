@@ -84,6 +84,9 @@ public sealed class AttachedDevice
 
     internal DrcKind Kind { get; }
 
+    /// <summary>The registry the device is attached to.</summary>
+    internal RegistryCore Core => _core;
+
     internal ReadOnlySpan<SpaprDrc> ConnectorSpan => _connectors;
 
     internal SpaprDrc First => _connectors[0];

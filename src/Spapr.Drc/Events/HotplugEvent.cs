@@ -2,7 +2,7 @@ namespace Spapr.Drc;
 
 /// <summary>
 /// A hotplug event queued for the guest (SPEC section 4), as handed out by the registry: immutable, with value
-/// equality. Its binary RTAS error log is what check-exception writes (<see cref="RtasEventLog"/> reads one back).
+/// equality. Its binary RTAS error log is what check-exception writes; <see cref="HotplugEventLog"/> reads one back.
 /// </summary>
 public sealed record HotplugEvent
 {

@@ -76,6 +76,15 @@ public sealed partial class DrcRtas
         }
 
         state = (uint)drc.EntitySense;
+        if (drc.AttachedDevice is { RequestSlot: not 0 })
+        {
+            // Diagnostics of a pending unplug (the read itself stays lock-free; this runs only while one is pending).
+            lock (_core.Sync)
+            {
+                _core.Unplugs.RecordGuestCall(drc, GuestCallKind.GetSensorState, (int)RtasStatus.Success);
+            }
+        }
+
         return RtasStatus.Success;
     }
 
@@ -146,7 +155,12 @@ public sealed partial class DrcRtas
                     return ConfigureConnectorStatus.HardwareError;
                 }
 
-                var status = ConfigureConnectorLocked(_core, wa);
+                var status = ConfigureConnectorLocked(_core, wa, out var drc);
+                if (drc is not null)
+                {
+                    _core.Unplugs.RecordGuestCall(drc, GuestCallKind.ConfigureConnector, (int)status);
+                }
+
                 _core.AssertInvariantsInDebug();
                 return status;
             }
@@ -164,6 +178,27 @@ public sealed partial class DrcRtas
             return RtasStatus.ParameterError;
         }
 
+        var status = SetIndicatorOn(core, drc, indicator, value);
+        if (CallKind(indicator, value) is { } kind)
+        {
+            core.Unplugs.RecordGuestCall(drc, kind, (int)status);
+        }
+
+        return status;
+    }
+
+    private static GuestCallKind? CallKind(uint indicator, uint value) => (indicator, value) switch
+    {
+        ((uint)RtasIndicator.Isolation, 0) => GuestCallKind.Isolate,
+        ((uint)RtasIndicator.Isolation, 1) => GuestCallKind.Unisolate,
+        ((uint)RtasIndicator.Allocation, 0) => GuestCallKind.Unusable,
+        ((uint)RtasIndicator.Allocation, 1) => GuestCallKind.Usable,
+        ((uint)RtasIndicator.DrIndicator, _) => GuestCallKind.SetDrIndicator,
+        _ => null,
+    };
+
+    private static RtasStatus SetIndicatorOn(RegistryCore core, SpaprDrc drc, uint indicator, uint value)
+    {
         var rules = drc.Kind.Rules;
         switch (indicator)
         {
@@ -222,14 +257,16 @@ public sealed partial class DrcRtas
         return rule.Status;
     }
 
-    private static ConfigureConnectorStatus ConfigureConnectorLocked(RegistryCore core, Span<byte> wa)
+    private static ConfigureConnectorStatus ConfigureConnectorLocked(RegistryCore core, Span<byte> wa, out SpaprDrc? found)
     {
         uint index = BinaryPrimitives.ReadUInt32BigEndian(wa);
         if (!core.Connectors.TryGetValue(index, out var drc))
         {
+            found = null;
             return ConfigureConnectorStatus.ParameterError;
         }
 
+        found = drc;
         var kind = drc.Kind;
         if (!kind.Rules.IsConfigurable(drc.State))
         {

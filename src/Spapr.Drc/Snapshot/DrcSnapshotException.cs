@@ -17,13 +17,21 @@ public sealed class DrcSnapshotException : Exception
     /// <summary>Creates the exception without a position.</summary>
     /// <param name="message">What is wrong.</param>
     public DrcSnapshotException(string message)
-        : base(message) => Offset = -1;
+        : base(message)
+    {
+        Offset = -1;
+        Reason = message;
+    }
 
     /// <summary>Creates the exception without a position.</summary>
     /// <param name="message">What is wrong.</param>
     /// <param name="innerException">The cause.</param>
     public DrcSnapshotException(string message, Exception innerException)
-        : base(message, innerException) => Offset = -1;
+        : base(message, innerException)
+    {
+        Offset = -1;
+        Reason = message;
+    }
 
     /// <summary>Creates the exception for a problem at a byte offset of the stream.</summary>
     /// <param name="reason">What is wrong.</param>
@@ -39,5 +47,5 @@ public sealed class DrcSnapshotException : Exception
     public long Offset { get; }
 
     /// <summary>What is wrong, without the position.</summary>
-    public string? Reason { get; }
+    public string Reason { get; }
 }

@@ -26,6 +26,15 @@ internal static class SnapshotFormat
 
     public const ushort EventsSection = 4;
 
+    /// <summary>Optional: unplug diagnostics (retries, when the guest took a Remove, the guest's last calls).</summary>
+    public const ushort DetailsSection = 5;
+
+    /// <summary>A request's details: id 8, retries 4, age of the taken Remove 8 (-1 for never).</summary>
+    public const int RequestDetailSize = 20;
+
+    /// <summary>A guest call: index 4, kind 1, status 4, age 8.</summary>
+    public const int GuestCallSize = 17;
+
     public const int MachinePayloadSize = 21;
 
     public const byte MachineNegotiated = 1;

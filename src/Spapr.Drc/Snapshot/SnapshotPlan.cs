@@ -118,6 +118,11 @@ internal sealed class SnapshotPlan : IDisposable
             }
         }
 
+        if (p.DetailCount > 0 || p.CallCount > 0)
+        {
+            unplugs.RestoreDetails(p, now);
+        }
+
         unplugs.Events.ReplaceWith(p.Events.AsSpan(0, p.EventCount));
         unplugs.Restored(p.NextLogId, p.NextRequestId);
         core.Negotiated = p.Negotiated;

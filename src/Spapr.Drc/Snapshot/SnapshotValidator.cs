@@ -28,6 +28,7 @@ internal static class SnapshotValidator
             CheckUnplugs(core, p, plan, claims, pendingFlags, now);
             CheckDeviceCount(core, p, released);
             CheckEvents(core, p);
+            CheckDetails(core, p, plan, now);
             return plan;
         }
         catch
@@ -302,6 +303,42 @@ internal static class SnapshotValidator
                 {
                     throw new DrcSnapshotException($"event {i} names {new DrcIndex(e.Index + m)}, which does not exist on this machine.", p.EventsOffset + 4 + (i * SnapshotFormat.EventRecordSize) + 4);
                 }
+            }
+        }
+    }
+
+    /// <summary>The optional diagnostics name requests of this stream and connectors of their devices.</summary>
+    private static void CheckDetails(RegistryCore core, ParsedSnapshot p, SnapshotPlan plan, long now)
+    {
+        if (p.DetailCount == 0 && p.CallCount == 0)
+        {
+            return;
+        }
+
+        var ids = new HashSet<long>();
+        var devices = new HashSet<AttachedDevice>();
+        for (int k = 0; k < p.UnplugCount; k++)
+        {
+            ids.Add(p.Unplugs[k].Id);
+            devices.Add(plan.Devices[k]);
+        }
+
+        long oldest = now - DateTimeOffset.MinValue.UtcTicks;
+        for (int i = 0; i < p.DetailCount; i++)
+        {
+            ref readonly var detail = ref p.Details[i];
+            if (!ids.Contains(detail.Id) || detail.RemoveTakenAgeTicks > oldest)
+            {
+                throw new DrcSnapshotException($"the details name unplug request {detail.Id}, which the stream does not hold (or with a time this clock cannot express).", detail.Offset);
+            }
+        }
+
+        for (int i = 0; i < p.CallCount; i++)
+        {
+            ref readonly var call = ref p.Calls[i];
+            if (!core.Connectors.TryGetValue(call.Index, out var drc) || drc.AttachedDevice is not { } device || !devices.Contains(device) || call.AgeTicks > oldest)
+            {
+                throw new DrcSnapshotException($"a guest call names {new DrcIndex(call.Index)}, which is no connector of a device with a pending unplug here.", call.Offset);
             }
         }
     }

@@ -29,10 +29,14 @@ internal static class SnapshotWriter
         long connectorsPayload = records == 0 ? 0 : 4 + ((long)records * SnapshotFormat.ConnectorRecordSize) + ((long)sizes.Cursors * SnapshotFormat.CursorSize);
         long unplugsPayload = requestCount == 0 ? 0 : 4 + ((long)requestCount * SnapshotFormat.UnplugRecordSize) + (runs * SnapshotFormat.RunSize);
         long eventsPayload = events.Count == 0 ? 0 : 4 + ((long)events.Count * SnapshotFormat.EventRecordSize);
+        int details = CountDetails(requests);
+        int calls = unplugs.LastCalls.Count;
+        long detailsPayload = details + calls == 0 ? 0 : 8 + ((long)details * SnapshotFormat.RequestDetailSize) + ((long)calls * SnapshotFormat.GuestCallSize);
         long total = SnapshotFormat.MinimalStreamSize
             + (records == 0 ? 0 : SnapshotFormat.SectionHeaderSize + connectorsPayload)
             + (requestCount == 0 ? 0 : SnapshotFormat.SectionHeaderSize + unplugsPayload)
-            + (events.Count == 0 ? 0 : SnapshotFormat.SectionHeaderSize + eventsPayload);
+            + (events.Count == 0 ? 0 : SnapshotFormat.SectionHeaderSize + eventsPayload)
+            + (detailsPayload == 0 ? 0 : SnapshotFormat.SectionHeaderSize + detailsPayload);
         if (total > int.MaxValue)
         {
             throw new InvalidOperationException("The snapshot would exceed 2 GiB.");
@@ -115,8 +119,80 @@ internal static class SnapshotWriter
             }
         }
 
+        if (detailsPayload > 0)
+        {
+            // Optional: an older reader skips the diagnostics and loads the rest correctly.
+            writer.WriteSectionHeader(SnapshotFormat.DetailsSection, required: false, detailsPayload);
+            WriteDetails(ref writer, requests, details, now);
+            WriteCalls(ref writer, unplugs.LastCalls, now);
+        }
+
         writer.Finish();
         return writer.Written;
+    }
+
+    /// <summary>Requests with something to tell beyond their record: a retry, or a Remove the guest took.</summary>
+    private static int CountDetails(UnplugRequestTable requests)
+    {
+        int count = 0;
+        for (int slot = 1; slot < requests.HighWater; slot++)
+        {
+            if (requests.IsLive(slot) && HasDetails(ref requests[slot]))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private static bool HasDetails(ref UnplugRequestRecord request) => request.Retries > 0 || request.RemoveTakenAtTicks != UnplugRequestTable.NoTicks;
+
+    /// <summary>The request details in request-id order, so that a machine loaded from a stream saves the same bytes.</summary>
+    private static void WriteDetails(ref SnapshotBufferWriter writer, UnplugRequestTable requests, int details, long now)
+    {
+        writer.WriteUInt32((uint)details);
+        var order = ArrayPool<(long Id, int Slot)>.Shared.Rent(Math.Max(1, details));
+        int n = 0;
+        for (int slot = 1; slot < requests.HighWater; slot++)
+        {
+            if (requests.IsLive(slot) && HasDetails(ref requests[slot]))
+            {
+                order[n++] = (requests[slot].Id, slot);
+            }
+        }
+
+        order.AsSpan(0, n).Sort();
+        foreach (var (id, slot) in order.AsSpan(0, n))
+        {
+            ref var request = ref requests[slot];
+            var record = writer.Take(SnapshotFormat.RequestDetailSize);
+            BinaryPrimitives.WriteInt64LittleEndian(record, id);
+            BinaryPrimitives.WriteUInt32LittleEndian(record[8..], (uint)request.Retries);
+            BinaryPrimitives.WriteInt64LittleEndian(record[12..], request.RemoveTakenAtTicks == UnplugRequestTable.NoTicks ? -1 : Math.Max(0, now - request.RemoveTakenAtTicks));
+        }
+
+        ArrayPool<(long Id, int Slot)>.Shared.Return(order);
+    }
+
+    /// <summary>The guest's last calls in connector order (a dictionary's order is not the same on a machine that loaded them).</summary>
+    private static void WriteCalls(ref SnapshotBufferWriter writer, Dictionary<uint, (GuestCallKind Kind, int Status, long Ticks)> calls, long now)
+    {
+        writer.WriteUInt32((uint)calls.Count);
+        var order = ArrayPool<uint>.Shared.Rent(Math.Max(1, calls.Count));
+        calls.Keys.CopyTo(order, 0);
+        order.AsSpan(0, calls.Count).Sort();
+        foreach (uint index in order.AsSpan(0, calls.Count))
+        {
+            var call = calls[index];
+            var record = writer.Take(SnapshotFormat.GuestCallSize);
+            BinaryPrimitives.WriteUInt32LittleEndian(record, index);
+            record[4] = (byte)call.Kind;
+            BinaryPrimitives.WriteInt32LittleEndian(record[5..], call.Status);
+            BinaryPrimitives.WriteInt64LittleEndian(record[9..], Math.Max(0, now - call.Ticks));
+        }
+
+        ArrayPool<uint>.Shared.Return(order);
     }
 
     /// <summary>

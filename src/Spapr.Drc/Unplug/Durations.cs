@@ -27,6 +27,20 @@ internal static class Durations
         return string.Create(CultureInfo.InvariantCulture, $"{ticks / 10.0:0.#} µs");
     }
 
+    /// <summary>Diagnostics' short form: "3.2 s", "250 ms", "0.1 µs".</summary>
+    public static string Short(TimeSpan duration)
+    {
+        long ticks = duration.Ticks;
+        if (ticks >= TimeSpan.TicksPerSecond || ticks == 0)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{duration.TotalSeconds:0.#} s");
+        }
+
+        return ticks >= TimeSpan.TicksPerMillisecond
+            ? string.Create(CultureInfo.InvariantCulture, $"{duration.TotalMilliseconds:0.#} ms")
+            : string.Create(CultureInfo.InvariantCulture, $"{ticks / 10.0:0.#} µs");
+    }
+
     /// <summary>Whole seconds rounded up, as QEMU words a pending unplug: "12 seconds", "1 second"; below a second, <see cref="Format"/>.</summary>
     public static string FormatRemaining(TimeSpan left)
     {

@@ -125,6 +125,7 @@ internal sealed partial class UnplugCoordinator
         }
 
         device.RequestSlot = 0;
+        ForgetGuestCalls(device);
         Notify(outcome, isTerminal: true, device, record.Id, record.RequestedAtTicks);
         _requests.Remove(slot);
     }

@@ -86,6 +86,15 @@ internal sealed partial class UnplugCoordinator
         return new(status, index, requestId, allDone ? null : timeout);
     }
 
+    /// <summary>A request naming the device itself: refused when its removal ended, so a late request cannot reach a newer device on the same connector.</summary>
+    public UnplugRequestResult Request(AttachedDevice device, TimeSpan? timeoutOverride) =>
+        IsCurrent(device)
+            ? Request(device.Index, timeoutOverride)
+            : new(UnplugRequestStatus.NoDevice, device.Index, 0, null, $"{device} is no longer attached to this registry.");
+
+    /// <summary>Cancel naming the device itself (see <see cref="Request(AttachedDevice, TimeSpan?)"/>).</summary>
+    public bool Cancel(AttachedDevice device) => IsCurrent(device) && Cancel(device.Index);
+
     /// <summary>Host-side cancel: the request ends (Cancelled); the guest is not told.</summary>
     public bool Cancel(DrcIndex index)
     {
@@ -98,6 +107,8 @@ internal sealed partial class UnplugCoordinator
         EndRequest(device.RequestSlot, UnplugOutcome.Cancelled);
         return true;
     }
+
+    private bool IsCurrent(AttachedDevice device) => device.IsAttached && ReferenceEquals(device.Core, _core);
 
     private UnplugRequestResult Repeat(SpaprDrc drc, AttachedDevice device, TimeSpan? timeoutOverride)
     {

@@ -16,6 +16,34 @@ internal sealed partial class UnplugCoordinator
         }
 
         _requests.Clear(capacity);
+        _lastCalls.Clear();
+    }
+
+    /// <summary>A snapshot's optional diagnostics: retries and taken Removes of the restored requests, and the guest's last calls.</summary>
+    public void RestoreDetails(ParsedSnapshot p, long now)
+    {
+        var slots = new Dictionary<long, int>(_requests.Count);
+        for (int slot = 1; slot < _requests.HighWater; slot++)
+        {
+            if (_requests.IsLive(slot))
+            {
+                slots[_requests[slot].Id] = slot;
+            }
+        }
+
+        for (int i = 0; i < p.DetailCount; i++)
+        {
+            ref readonly var detail = ref p.Details[i];
+            ref var request = ref _requests[slots[detail.Id]];
+            request.Retries = detail.Retries;
+            request.RemoveTakenAtTicks = detail.RemoveTakenAgeTicks < 0 ? UnplugRequestTable.NoTicks : now - detail.RemoveTakenAgeTicks;
+        }
+
+        for (int i = 0; i < p.CallCount; i++)
+        {
+            ref readonly var call = ref p.Calls[i];
+            _lastCalls[call.Index] = (call.Kind, call.Status, now - call.AgeTicks);
+        }
     }
 
     /// <summary>The counters a snapshot carries.</summary>

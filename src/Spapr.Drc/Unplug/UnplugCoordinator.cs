@@ -103,55 +103,12 @@ internal sealed partial class UnplugCoordinator : IDisposable
         return e;
     }
 
-    /// <summary>The pending requests, in the order of their device's first connector.</summary>
-    public List<PendingUnplug> Pending()
-    {
-        var now = _core.Time.GetUtcNow();
-        var list = new List<PendingUnplug>(_requests.Count);
-        for (int slot = 1; slot < _requests.HighWater; slot++)
-        {
-            if (_requests.IsLive(slot))
-            {
-                list.Add(Describe(slot, now));
-            }
-        }
-
-        list.Sort(static (a, b) => a.Index.CompareTo(b.Index));
-        return list;
-    }
-
     /// <summary>Whether a timer-queue entry is the live arm of a request (the queue skips and drops the others).</summary>
     public bool IsLiveTimer(int slot, long sequence) =>
         _requests.IsLive(slot) && _requests[slot].ArmSequence == sequence && _requests[slot].TimerRunning;
 
     /// <summary>Registry disposal: nothing fires afterwards.</summary>
     public void Dispose() => _timers.Dispose();
-
-    private PendingUnplug Describe(int slot, DateTimeOffset now)
-    {
-        ref var record = ref _requests[slot];
-        var device = record.Device!;
-        var waiting = System.Collections.Immutable.ImmutableArray.CreateBuilder<DrcIndex>(record.Waiting);
-        foreach (var drc in device.ConnectorSpan)
-        {
-            if (drc.RequestSlot == slot)
-            {
-                waiting.Add(drc.Index);
-            }
-        }
-
-        return new PendingUnplug(
-            record.Id,
-            device,
-            waiting.DrainToImmutable(),
-            new DateTimeOffset(record.RequestedAtTicks, TimeSpan.Zero),
-            record.Retries,
-            record.Timeout,
-            record.TimedOut,
-            DeadlineOf(slot),
-            TimeRemainingOf(slot),
-            now);
-    }
 
     private void Notify(UnplugOutcome outcome, bool isTerminal, AttachedDevice device, long requestId, long requestedAtTicks)
     {
