@@ -54,4 +54,38 @@ public sealed class LockFreeReadTests(ITestOutputHelper output)
         output.WriteLine($"{reads:N0} reads during {changes:N0} changes");
         torn.Should().BeEmpty("a deadline is written as a whole under the lock and must be read as a whole");
     }
+
+    [Fact]
+    public async Task TryGet_WhileConnectorsAreCreated_NeverFailsForAnExistingConnector()
+    {
+        // Moved from the unit tests: a writer thread races the lock-free reads.
+        using var registry = new DrcRegistry();
+        const int Count = 4096;
+        int created = 0;
+        var writer = Task.Run(() =>
+        {
+            for (uint i = 0; i < Count; i++)
+            {
+                registry.CreateConnector(DrcType.Lmb, i);
+                Volatile.Write(ref created, (int)i + 1);
+            }
+        });
+
+        int misses = 0;
+        while (!writer.IsCompleted)
+        {
+            int known = Volatile.Read(ref created);
+            for (uint i = 0; i < known; i++)
+            {
+                if (!registry.TryGet(DrcIndex.From(DrcType.Lmb, i), out _))
+                {
+                    misses++;
+                }
+            }
+        }
+
+        await writer;
+        misses.Should().Be(0);
+        registry.Count.Should().Be(Count);
+    }
 }

@@ -185,7 +185,7 @@ public sealed class LinearizabilityTests(ITestOutputHelper output)
             {
                 var drc = connectors[i];
                 var slot = model.Slots[i];
-                if (drc.State != slot.State || drc.Device is null != (slot.Group == 0) || drc.IsUnplugPending != (slot.Request != 0)
+                if (drc.State != slot.State || drc.Device is null == slot.Held || drc.IsUnplugPending != (slot.Request != 0)
                     || drc.Cursor != slot.Cursor || drc.DrIndicator != slot.DrIndicator)
                 {
                     return false;

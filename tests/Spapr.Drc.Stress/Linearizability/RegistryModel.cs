@@ -2,8 +2,9 @@ namespace Spapr.Drc.Stress.Linearizability;
 
 /// <summary>
 /// A sequential model of a small machine, written from SPEC sections 3-6 (no time advance, so no timeout fires):
-/// per connector its state, device (by memory-device group), pending request, cursor and DR indicator, plus the
-/// number of queued hotplug events.
+/// per connector its state, device (by memory-device group), whether it still holds that device, pending request,
+/// cursor and DR indicator, plus the number of queued hotplug events. A device owns its connectors until its removal
+/// ends: an LMB the guest released stays its memory device's (nothing can be attached there) until the last one goes.
 /// </summary>
 internal sealed class RegistryModel
 {
@@ -57,6 +58,7 @@ internal sealed class RegistryModel
         foreach (var m in members)
         {
             m.Group = group;
+            m.Held = true;
             m.Cursor = 0;
             if (mode == PlugMode.Cold)
             {
@@ -77,14 +79,17 @@ internal sealed class RegistryModel
     public void RequestUnplug(int slot)
     {
         var drc = _slots[slot];
-        if (drc.Group == 0 || drc.Request != 0 || (drc.Index.Type == DrcType.Cpu && drc.Index.Id == 0))
+        if (drc.Group == 0 || GroupRequest(drc) != 0 || (drc.Index.Type == DrcType.Cpu && drc.Index.Id == 0))
         {
             // No device, already pending (no timer ever fires here, so no retry), or the boot CPU.
             return;
         }
 
         int request = _nextRequest++;
-        var members = drc.Index.Type == DrcType.Lmb ? _slots.Where(s => s.Group == drc.Group).ToArray() : [drc];
+
+        // The request waits for what the device still holds; its Remove events name each run of those connectors.
+        var members = _slots.Where(s => s.Group == drc.Group && s.Held).ToArray();
+        int runs = members.Where((m, i) => i == 0 || m.Index.Value != members[i - 1].Index.Value + 1).Count();
         foreach (var m in members)
         {
             m.Request = request;
@@ -98,14 +103,14 @@ internal sealed class RegistryModel
             }
         }
 
-        // Remove events: one per device, except a PCI slot whose functions all went at once.
+        // Remove events: one per run of held connectors, except a PCI slot whose functions all went at once.
         if (drc.Index.Type != DrcType.Pci || drc.Request != 0)
         {
-            Events++;
+            Events += runs;
         }
     }
 
-    public void CancelUnplug(int slot) => EndRequest(_slots[slot].Request);
+    public void CancelUnplug(int slot) => EndRequest(GroupRequest(_slots[slot]));
 
     public void Reset()
     {
@@ -116,11 +121,11 @@ internal sealed class RegistryModel
 
         foreach (var s in _slots)
         {
-            s.State = s.Group != 0 ? ReadyState(s) : EmptyState(s);
+            s.State = s.Held ? ReadyState(s) : EmptyState(s);
             s.Cursor = 0;
             if (s.IsPhysical)
             {
-                s.DrIndicator = s.Group != 0 ? DrIndicator.Active : DrIndicator.Inactive;
+                s.DrIndicator = s.Held ? DrIndicator.Active : DrIndicator.Inactive;
             }
         }
 
@@ -138,7 +143,7 @@ internal sealed class RegistryModel
     public void SetIndicator(int slot, uint indicator, uint value)
     {
         var drc = _slots[slot];
-        bool device = drc.Group != 0;
+        bool device = drc.Held;
         bool pending = drc.Request != 0;
         if (indicator == 9002)
         {
@@ -242,11 +247,23 @@ internal sealed class RegistryModel
 
     private static DrcState ReadyState(Slot s) => s.IsPhysical ? DrcState.PhysicalConfigured : DrcState.LogicalConfigured;
 
-    private static void Release(Slot s)
+    /// <summary>The request of the device a connector belongs to (a released LMB's included); 0 for none.</summary>
+    private int GroupRequest(Slot s) => s.Group == 0 ? 0 : _slots.Where(m => m.Group == s.Group).Select(m => m.Request).FirstOrDefault(r => r != 0);
+
+    /// <summary>The connector lets go of its device; the device's removal ends (its connectors are free) with the last one.</summary>
+    private void Release(Slot s)
     {
-        s.Group = 0;
+        int group = s.Group;
+        s.Held = false;
         s.Request = 0;
         s.Cursor = 0;
+        if (!_slots.Any(m => m.Group == group && m.Held))
+        {
+            foreach (var m in _slots.Where(m => m.Group == group))
+            {
+                m.Group = 0;
+            }
+        }
     }
 
     private void EndRequest(int request)
@@ -273,8 +290,11 @@ internal sealed class RegistryModel
 
         public DrcState State { get; set; } = index.Type == DrcType.Pci ? DrcState.PhysicalPowerOn : DrcState.LogicalUnusable;
 
-        /// <summary>The attached device (0 none); LMBs of one memory device share it.</summary>
+        /// <summary>The device that owns the connector (0 none), until its removal ends; LMBs of one memory device share it.</summary>
         public int Group { get; set; }
+
+        /// <summary>Whether the connector holds its device (the guest has not released it).</summary>
+        public bool Held { get; set; }
 
         /// <summary>The pending request (0 none); LMBs of one memory device share it.</summary>
         public int Request { get; set; }
@@ -283,6 +303,6 @@ internal sealed class RegistryModel
 
         public DrIndicator DrIndicator { get; set; }
 
-        public override string ToString() => $"{Index} {State} dev={Group} req={Request} cur={Cursor} dr={DrIndicator}";
+        public override string ToString() => $"{Index} {State} dev={Group}{(Group != 0 && !Held ? " released" : "")} req={Request} cur={Cursor} dr={DrIndicator}";
     }
 }

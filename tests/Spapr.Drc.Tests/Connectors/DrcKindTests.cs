@@ -1,3 +1,5 @@
+using Spapr.Drc.Tests.Support;
+
 namespace Spapr.Drc.Tests.Connectors;
 
 /// <summary>The class table pins every per-type fact of SPEC sections 1-6, row by row.</summary>
@@ -155,7 +157,8 @@ public sealed class DrcKindTests
     [InlineData(DrcType.Lmb, 16u, "LMB 16", DrcClass.Logical, DrcState.LogicalUnusable)]
     public void CreateConnector_Type_HasSpecNameClassAndEmptyState(DrcType type, uint id, string name, DrcClass drcClass, DrcState empty)
     {
-        using var registry = new DrcRegistry();
+        using var machine = new Machine();
+        var registry = machine.Registry;
 
         var drc = registry.CreateConnector(type, id);
 

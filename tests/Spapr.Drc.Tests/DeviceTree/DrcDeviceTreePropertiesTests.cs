@@ -1,3 +1,4 @@
+using Spapr.Drc.Tests.Support;
 using static Spapr.Drc.Tests.Events.ByteText;
 
 namespace Spapr.Drc.Tests.DeviceTree;
@@ -18,7 +19,8 @@ public sealed class DrcDeviceTreePropertiesTests
     [Fact]
     public void GetDeviceTreeProperties_WholeMachine_IndexesByteExactInIndexOrder()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
 
         registry.GetDeviceTreeProperties(AllTypes).Indexes.ToArray().Should().Equal(Hex("""
             0000000E
@@ -30,7 +32,8 @@ public sealed class DrcDeviceTreePropertiesTests
     [Fact]
     public void GetDeviceTreeProperties_WholeMachine_PowerDomainsAreLiveInsertionForEach()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
 
         registry.GetDeviceTreeProperties(AllTypes).PowerDomains.ToArray().Should().Equal(Hex("""
             0000000E
@@ -42,7 +45,8 @@ public sealed class DrcDeviceTreePropertiesTests
     [Fact]
     public void GetDeviceTreeProperties_WholeMachine_NamesByteExactInIndexOrder()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
 
         registry.GetDeviceTreeProperties(AllTypes).Names.ToArray().Should().Equal(Concat(
             Hex("0000000E"),
@@ -53,7 +57,8 @@ public sealed class DrcDeviceTreePropertiesTests
     [Fact]
     public void GetDeviceTreeProperties_WholeMachine_TypesByteExactInIndexOrder()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
 
         registry.GetDeviceTreeProperties(AllTypes).Types.ToArray().Should().Equal(Concat(
             Hex("0000000E"),
@@ -65,7 +70,8 @@ public sealed class DrcDeviceTreePropertiesTests
     [Fact]
     public void GetDeviceTreeProperties_CpuMask_ListsOnlyCpus()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
 
         var properties = registry.GetDeviceTreeProperties(CpuMask);
 
@@ -78,7 +84,8 @@ public sealed class DrcDeviceTreePropertiesTests
     [Fact]
     public void GetDeviceTreeProperties_LmbMask_ListsTheEightLmbs()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
 
         registry.GetDeviceTreeProperties(LmbMask).Indexes.ToArray().Should().Equal(Hex("""
             00000008 80000010 80000011 80000012 80000013 80000014 80000015 80000016 80000017
@@ -88,7 +95,8 @@ public sealed class DrcDeviceTreePropertiesTests
     [Fact]
     public void GetDeviceTreeProperties_PciMaskOwnedByPhb_ListsOnlyThatPhbsSlots()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.CreateConnector(DrcType.Phb, 2);
         registry.CreateConnector(DrcType.Pci, 0x2_0008, new DrcIndex(0x2000_0002));
         registry.CreateConnector(DrcType.Pci, 0x20);
@@ -103,7 +111,8 @@ public sealed class DrcDeviceTreePropertiesTests
     [Fact]
     public void GetDeviceTreeProperties_PciMaskWithoutOwner_ListsEverySlot()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.CreateConnector(DrcType.Phb, 2);
         registry.CreateConnector(DrcType.Pci, 0x2_0008, new DrcIndex(0x2000_0002));
 
@@ -113,7 +122,8 @@ public sealed class DrcDeviceTreePropertiesTests
     [Fact]
     public void GetDeviceTreeProperties_OwnerWithoutConnectors_GivesFourEmptyArrays()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
 
         var properties = registry.GetDeviceTreeProperties(AllTypes, new DrcIndex(0x1000_0000));
 
@@ -126,7 +136,8 @@ public sealed class DrcDeviceTreePropertiesTests
     [Fact]
     public void GetDeviceTreeProperties_ConnectorsCreatedOutOfOrder_AreListedByIndex()
     {
-        using var registry = new DrcRegistry();
+        using var machine = new Machine();
+        var registry = machine.Registry;
         registry.CreateConnector(DrcType.Lmb, 17);
         registry.CreateConnector(DrcType.Cpu, 8);
         registry.CreateConnector(DrcType.Lmb, 16);
@@ -138,7 +149,8 @@ public sealed class DrcDeviceTreePropertiesTests
     [Fact]
     public void GetDeviceTreeProperties_PhbReleased_ItsSlotsLeaveTheProperties()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.Attach(Phb1, new object(), null, PlugMode.Hot);
 
         registry.RequestUnplug(Phb1).Status.Should().Be(UnplugRequestStatus.CompletedImmediately);
@@ -150,7 +162,8 @@ public sealed class DrcDeviceTreePropertiesTests
     [Fact]
     public void GetDrcInfo_LmbsWithAGap_GivesTwoRecordsByteExact()
     {
-        using var registry = new DrcRegistry();
+        using var machine = new Machine();
+        var registry = machine.Registry;
         registry.CreateConnectors(DrcType.Lmb, 16, 4);
         registry.CreateConnectors(DrcType.Lmb, 24, 2);
 
@@ -163,7 +176,8 @@ public sealed class DrcDeviceTreePropertiesTests
     [Fact]
     public void GetDrcInfo_WholeMachine_GroupsOnlySequentialIndexesOfOneType()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
 
         registry.GetDrcInfo(AllTypes).Should().Equal(Concat(
             Hex("00000007"),
@@ -179,7 +193,8 @@ public sealed class DrcDeviceTreePropertiesTests
     [Fact]
     public void GetDrcInfo_PciSlotsOfOnePhbSequential_GivesOneRecordOwnedByThatPhb()
     {
-        using var registry = new DrcRegistry();
+        using var machine = new Machine();
+        var registry = machine.Registry;
         registry.CreateConnector(DrcType.Phb, 1);
         registry.CreateConnectors(DrcType.Pci, 0x1_0000, 8, Phb1);
         registry.CreateConnector(DrcType.Pci, 0x1_0008);
@@ -189,9 +204,10 @@ public sealed class DrcDeviceTreePropertiesTests
             Ascii("28\0C\0"), Hex("40010000 00010000 00000008 00000001 FFFFFFFF")));
     }
 
-    private static DrcRegistry Machine()
+    private static Machine Populated()
     {
-        var registry = new DrcRegistry();
+        var machine = new Machine();
+        var registry = machine.Registry;
         registry.CreateConnector(DrcType.Cpu, 0);
         registry.CreateConnector(DrcType.Cpu, 8);
         registry.CreateConnectors(DrcType.Lmb, 16, 8);
@@ -201,6 +217,6 @@ public sealed class DrcDeviceTreePropertiesTests
             registry.CreateConnector(DrcType.Pci, (1u << 16) | devfn, Phb1);
         }
 
-        return registry;
+        return machine;
     }
 }

@@ -1,3 +1,5 @@
+using Spapr.Drc.Tests.Support;
+
 namespace Spapr.Drc.Tests.Devices;
 
 /// <summary>
@@ -12,7 +14,8 @@ public sealed class ArgumentTests
     [InlineData(int.MinValue)]
     public void TryAttachMemoryDevice_CountBelowOne_IsFalseWithReason(int count)
     {
-        using var registry = new DrcRegistry();
+        using var machine = new Machine();
+        var registry = machine.Registry;
         registry.CreateConnectors(DrcType.Lmb, 0, 4);
 
         registry.TryAttachMemoryDevice(DrcIndex.From(DrcType.Lmb, 0), count, "dimm", null, PlugMode.Cold, out var error).Should().BeFalse();
@@ -25,7 +28,8 @@ public sealed class ArgumentTests
     [InlineData(50_000_000)]
     public void TryAttachMemoryDevice_HugeCount_IsFalseWithoutAllocatingForIt(int count)
     {
-        using var registry = new DrcRegistry();
+        using var machine = new Machine();
+        var registry = machine.Registry;
         registry.CreateConnectors(DrcType.Lmb, 0, 4);
         var first = DrcIndex.From(DrcType.Lmb, 0);
         registry.TryAttachMemoryDevice(first, 2, "warm-up", null, PlugMode.Cold, out _).Should().BeTrue();
@@ -42,7 +46,8 @@ public sealed class ArgumentTests
     [Fact]
     public void TryAttachMemoryDevice_RunPastTheLastLmbId_IsFalseWithReason()
     {
-        using var registry = new DrcRegistry();
+        using var machine = new Machine();
+        var registry = machine.Registry;
         registry.CreateConnector(DrcType.Lmb, DrcIndex.MaxId);
 
         registry.TryAttachMemoryDevice(DrcIndex.From(DrcType.Lmb, DrcIndex.MaxId), 2, "dimm", null, PlugMode.Cold, out var error).Should().BeFalse();
@@ -53,7 +58,8 @@ public sealed class ArgumentTests
     [Fact]
     public void TryAttachMemoryDevice_NotAnLmb_IsFalseWithReason()
     {
-        using var registry = new DrcRegistry();
+        using var machine = new Machine();
+        var registry = machine.Registry;
         registry.CreateConnector(DrcType.Cpu, 1);
 
         registry.TryAttachMemoryDevice(DrcIndex.From(DrcType.Cpu, 1), 1, "dimm", null, PlugMode.Cold, out var error).Should().BeFalse();
@@ -64,7 +70,8 @@ public sealed class ArgumentTests
     [Fact]
     public void TryAttach_UndefinedPlugMode_IsFalseWithReason()
     {
-        using var registry = new DrcRegistry();
+        using var machine = new Machine();
+        var registry = machine.Registry;
         registry.CreateConnector(DrcType.Cpu, 1);
 
         registry.TryAttach(DrcIndex.From(DrcType.Cpu, 1), "core", null, (PlugMode)7, out var error).Should().BeFalse();
@@ -76,7 +83,8 @@ public sealed class ArgumentTests
     [Fact]
     public void TryAttach_NullDevice_Throws()
     {
-        using var registry = new DrcRegistry();
+        using var machine = new Machine();
+        var registry = machine.Registry;
         registry.CreateConnector(DrcType.Cpu, 1);
 
         var act = () => registry.TryAttach(DrcIndex.From(DrcType.Cpu, 1), null!, null, PlugMode.Cold, out _);
@@ -87,7 +95,8 @@ public sealed class ArgumentTests
     [Fact]
     public void CreateConnector_OwnerThatDoesNotExist_Throws()
     {
-        using var registry = new DrcRegistry();
+        using var machine = new Machine();
+        var registry = machine.Registry;
 
         var act = () => registry.CreateConnector(DrcType.Pci, 8, DrcIndex.From(DrcType.Phb, 1));
 
@@ -101,7 +110,8 @@ public sealed class ArgumentTests
     [InlineData(DrcType.Pci, DrcType.Cpu)]
     public void CreateConnector_OwnerOfATypeThatMayNotOwnIt_Throws(DrcType type, DrcType ownerType)
     {
-        using var registry = new DrcRegistry();
+        using var machine = new Machine();
+        var registry = machine.Registry;
         var owner = registry.CreateConnector(ownerType, 1);
 
         var act = () => registry.CreateConnector(type, 2, owner.Index);
@@ -115,7 +125,8 @@ public sealed class ArgumentTests
     [InlineData(DrcType.Pci)]
     public void CreateConnector_PciOwnedByPhbOrBridge_IsAccepted(DrcType ownerType)
     {
-        using var registry = new DrcRegistry();
+        using var machine = new Machine();
+        var registry = machine.Registry;
         var owner = registry.CreateConnector(ownerType, 1);
 
         registry.CreateConnector(DrcType.Pci, 0x1_0008, owner.Index).Owner.Should().Be(owner.Index);
@@ -124,7 +135,8 @@ public sealed class ArgumentTests
     [Fact]
     public void CreateConnectors_IdsBeyond28Bits_ThrowsBeforeCreatingAny()
     {
-        using var registry = new DrcRegistry();
+        using var machine = new Machine();
+        var registry = machine.Registry;
 
         var act = () => registry.CreateConnectors(DrcType.Lmb, DrcIndex.MaxId - 1, 3);
 

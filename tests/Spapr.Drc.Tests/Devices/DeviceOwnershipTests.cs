@@ -1,4 +1,4 @@
-using Spapr.Drc.Tests.Unplug;
+using Spapr.Drc.Tests.Support;
 
 namespace Spapr.Drc.Tests.Devices;
 
@@ -13,55 +13,55 @@ public sealed class DeviceOwnershipTests
     [Fact]
     public void Attach_OntoLmbReleasedByPendingDimm_IsRefusedNamingTheOwner()
     {
-        using var h = new UnplugHarness();
-        var first = h.HotPlugMemory(8, 4, device: "dimm0");
-        h.Registry.RequestUnplug(first, Timeout.InfiniteTimeSpan).Status.Should().Be(UnplugRequestStatus.Requested);
-        h.GuestRelease(Lmb(9));
+        using var machine = new Machine();
+        var first = machine.HotAddMemory(8, 4, device: "dimm0");
+        machine.Registry.RequestUnplug(first, Timeout.InfiniteTimeSpan).Status.Should().Be(UnplugRequestStatus.Requested);
+        machine.GuestRelease(Lmb(9));
 
-        h.Registry.TryAttach(Lmb(9), "dimm1", null, PlugMode.Hot, out var error).Should().BeFalse();
-        h.Registry.TryAttachMemoryDevice(Lmb(9), 1, "dimm1", null, PlugMode.Cold, out var spanError).Should().BeFalse();
+        machine.Registry.TryAttach(Lmb(9), "dimm1", null, PlugMode.Hot, out var error).Should().BeFalse();
+        machine.Registry.TryAttachMemoryDevice(Lmb(9), 1, "dimm1", null, PlugMode.Cold, out var spanError).Should().BeFalse();
 
         error.Should().Contain("LMB 9").And.Contain("dimm0");
         spanError.Should().Contain("dimm0");
-        h.Registry[Lmb(9)].AttachedDevice!.Device.Should().Be("dimm0");
-        h.Registry[Lmb(9)].Device.Should().BeNull("the guest released it");
+        machine.Registry[Lmb(9)].AttachedDevice!.Device.Should().Be("dimm0");
+        machine.Registry[Lmb(9)].Device.Should().BeNull("the guest released it");
     }
 
     [Fact]
     public void Reject_AfterOneLmbReleased_ListsOnlyTheDimmsOwnLmbs()
     {
-        using var h = new UnplugHarness();
-        var first = h.HotPlugMemory(8, 4, device: "dimm0");
-        h.Registry.RequestUnplug(first, Timeout.InfiniteTimeSpan);
-        h.GuestRelease(Lmb(9));
-        h.Registry.TryAttach(Lmb(9), "dimm1", null, PlugMode.Hot, out _);
+        using var machine = new Machine();
+        var first = machine.HotAddMemory(8, 4, device: "dimm0");
+        machine.Registry.RequestUnplug(first, Timeout.InfiniteTimeSpan);
+        machine.GuestRelease(Lmb(9));
+        machine.Registry.TryAttach(Lmb(9), "dimm1", null, PlugMode.Hot, out _);
 
-        h.Unisolate(Lmb(10)).Should().Be(RtasStatus.Success);
+        machine.Unisolate(Lmb(10)).Should().Be(RtasStatus.Success);
 
-        var rejected = h.Rejected.Should().ContainSingle().Subject;
+        var rejected = machine.Notifications.Rejected.Should().ContainSingle().Subject;
         rejected.Device.Should().Be("dimm0");
         rejected.Connectors.Should().Equal(Lmb(8), Lmb(9), Lmb(10), Lmb(11));
-        h.Registry.TryGetDevice(Lmb(8), out var dimm).Should().BeTrue();
+        machine.Registry.TryGetDevice(Lmb(8), out var dimm).Should().BeTrue();
         dimm!.HeldConnectors.Should().Equal(Lmb(8), Lmb(10), Lmb(11));
     }
 
     [Fact]
     public void Completed_DimmWithEarlierReleasedLmb_NamesItsOwnLmbsAndFreesThemAll()
     {
-        using var h = new UnplugHarness();
-        var first = h.HotPlugMemory(8, 2, device: "dimm0");
-        var result = h.Registry.RequestUnplug(first, Timeout.InfiniteTimeSpan);
-        h.GuestRelease(Lmb(8));
-        h.Registry.TryAttach(Lmb(8), "intruder", null, PlugMode.Cold, out _).Should().BeFalse();
+        using var machine = new Machine();
+        var first = machine.HotAddMemory(8, 2, device: "dimm0");
+        var result = machine.Registry.RequestUnplug(first, Timeout.InfiniteTimeSpan);
+        machine.GuestRelease(Lmb(8));
+        machine.Registry.TryAttach(Lmb(8), "intruder", null, PlugMode.Cold, out _).Should().BeFalse();
 
-        h.GuestRelease(Lmb(9));
+        machine.GuestRelease(Lmb(9));
 
-        var completed = h.Completed.Should().ContainSingle().Subject;
+        var completed = machine.Notifications.Completed.Should().ContainSingle().Subject;
         (completed.Device, completed.RequestId).Should().Be(("dimm0", result.RequestId));
         completed.Connectors.Should().Equal(Lmb(8), Lmb(9));
         completed.AttachedDevice.IsAttached.Should().BeFalse();
-        h.Registry[Lmb(8)].AttachedDevice.Should().BeNull();
-        h.Registry.TryAttachMemoryDevice(Lmb(8), 2, "dimm1", null, PlugMode.Cold, out _).Should().BeTrue("the removal ended, the LMBs are free");
+        machine.Registry[Lmb(8)].AttachedDevice.Should().BeNull();
+        machine.Registry.TryAttachMemoryDevice(Lmb(8), 2, "dimm1", null, PlugMode.Cold, out _).Should().BeTrue("the removal ended, the LMBs are free");
     }
 
     [Theory]
@@ -69,66 +69,67 @@ public sealed class DeviceOwnershipTests
     [InlineData(false)]
     public void Repeat_AfterMiddleLmbReleasedThenCancelOrReject_AsksForEachHeldRun(bool cancel)
     {
-        using var h = new UnplugHarness();
-        var first = h.HotPlugMemory(0, 4, device: "dimm0");
-        h.Registry.RequestUnplug(first, Timeout.InfiniteTimeSpan);
-        h.GuestRelease(Lmb(1));
+        using var machine = new Machine();
+        var first = machine.HotAddMemory(0, 4, device: "dimm0");
+        machine.Registry.RequestUnplug(first, Timeout.InfiniteTimeSpan);
+        machine.GuestRelease(Lmb(1));
         if (cancel)
         {
-            h.Registry.CancelUnplug(first).Should().BeTrue();
+            machine.Registry.CancelUnplug(first).Should().BeTrue();
         }
         else
         {
-            h.Unisolate(Lmb(2)).Should().Be(RtasStatus.Success);
+            machine.Unisolate(Lmb(2)).Should().Be(RtasStatus.Success);
         }
 
-        while (h.Registry.Rtas.CheckException(uint.MaxValue, new byte[DrcRtas.EventLogSize], out _) == RtasStatus.Success)
+        while (machine.Registry.Rtas.CheckException(uint.MaxValue, new byte[DrcRtas.EventLogSize], out _) == RtasStatus.Success)
         {
         }
 
-        var again = h.Registry.RequestUnplug(Lmb(3), Timeout.InfiniteTimeSpan);
+        var again = machine.Registry.RequestUnplug(Lmb(3), Timeout.InfiniteTimeSpan);
 
         again.Status.Should().Be(UnplugRequestStatus.Requested);
-        h.RemoveEvents().Select(e => (e.Identifier, e.Index, e.Count)).Should().Equal(
+        machine.RemoveEvents().Select(e => (e.Identifier, e.Index, e.Count)).Should().Equal(
             (HotplugIdentifier.DrcCountIndexed, (DrcIndex?)Lmb(0), 1u),
             (HotplugIdentifier.DrcCountIndexed, (DrcIndex?)Lmb(2), 2u));
-        h.Registry.GetPendingUnplugs().Single().Waiting.Should().Equal(Lmb(0), Lmb(2), Lmb(3));
-        h.GuestRelease(Lmb(0));
-        h.GuestRelease(Lmb(2));
-        h.Completed.Should().BeEmpty("LMB 3 is still held");
-        h.GuestRelease(Lmb(3));
-        h.Completed.Should().ContainSingle().Which.RequestId.Should().Be(again.RequestId);
-        h.Registry.AssertInvariants();
+        machine.Registry.GetPendingUnplugs().Single().Waiting.Should().Equal(Lmb(0), Lmb(2), Lmb(3));
+        machine.GuestRelease(Lmb(0));
+        machine.GuestRelease(Lmb(2));
+        machine.Notifications.Completed.Should().BeEmpty("LMB 3 is still held");
+        machine.GuestRelease(Lmb(3));
+        machine.Notifications.Completed.Should().ContainSingle().Which.RequestId.Should().Be(again.RequestId);
+        machine.Registry.AssertInvariants();
     }
 
     [Fact]
     public void Retry_AfterTimeoutWithLmbReleased_ReQueuesOnlyTheHeldRuns()
     {
-        using var h = new UnplugHarness(new DrcOptions().SetUnplugTimeout(DrcType.Lmb, TimeSpan.FromSeconds(30)));
-        var first = h.HotPlugMemory(0, 5, device: "dimm0");
-        h.Registry.RequestUnplug(first);
-        h.GuestRelease(Lmb(2));
-        h.Clock.Advance(TimeSpan.FromSeconds(30));
-        while (h.Registry.Rtas.CheckException(uint.MaxValue, new byte[DrcRtas.EventLogSize], out _) == RtasStatus.Success)
+        using var machine = new Machine(new DrcOptions().SetUnplugTimeout(DrcType.Lmb, TimeSpan.FromSeconds(30)));
+        var first = machine.HotAddMemory(0, 5, device: "dimm0");
+        machine.Registry.RequestUnplug(first);
+        machine.GuestRelease(Lmb(2));
+        machine.Clock.Advance(TimeSpan.FromSeconds(30));
+        while (machine.Registry.Rtas.CheckException(uint.MaxValue, new byte[DrcRtas.EventLogSize], out _) == RtasStatus.Success)
         {
         }
 
-        h.Registry.RequestUnplug(first).Status.Should().Be(UnplugRequestStatus.Retried);
+        machine.Registry.RequestUnplug(first).Status.Should().Be(UnplugRequestStatus.Retried);
 
-        h.RemoveEvents().Select(e => (e.Index, e.Count)).Should().Equal(((DrcIndex?)Lmb(0), 2u), ((DrcIndex?)Lmb(3), 2u));
+        machine.RemoveEvents().Select(e => (e.Index, e.Count)).Should().Equal(((DrcIndex?)Lmb(0), 2u), ((DrcIndex?)Lmb(3), 2u));
     }
 
     [Fact]
     public void Snapshot_DimmWithAHoleAndNothingPending_LoadsAtTheDestination()
     {
-        using var h = new UnplugHarness();
-        var first = h.HotPlugMemory(0, 4, device: "dimm0");
-        h.Registry.RequestUnplug(first, Timeout.InfiniteTimeSpan);
-        h.GuestRelease(Lmb(1));
-        h.Registry.CancelUnplug(first);
-        var stream = h.Registry.SaveSnapshot();
+        using var machine = new Machine();
+        var first = machine.HotAddMemory(0, 4, device: "dimm0");
+        machine.Registry.RequestUnplug(first, Timeout.InfiniteTimeSpan);
+        machine.GuestRelease(Lmb(1));
+        machine.Registry.CancelUnplug(first);
+        var stream = machine.Registry.SaveSnapshot();
 
-        using var destination = Snapshot.SnapshotTestKit.Destination(h.Registry, null, out _);
+        using var destinationMachine = Snapshot.SnapshotTestKit.Destination(machine.Registry);
+        var destination = destinationMachine.Registry;
         destination.LoadSnapshot(stream);
 
         destination.AssertInvariants();
@@ -145,36 +146,36 @@ public sealed class DeviceOwnershipTests
     [Fact]
     public void PhbRelease_CardNeverUnplugged_EndsWithItsOwnerAndItsEventsAreDropped()
     {
-        using var h = new UnplugHarness();
-        var phb = h.HotPlug(DrcType.Phb, 1, device: "phb1");
-        var slots = h.Registry.CreateConnectors(DrcType.Pci, 0x1_0000, 2, phb);
-        h.Registry.Attach(slots[0].Index, "card", UnplugHarness.Fragment("card"), PlugMode.Hot);
-        h.Registry.Attach(slots[1].Index, "pending card", UnplugHarness.Fragment("card"), PlugMode.Cold);
-        var pendingCard = h.Registry.RequestUnplug(slots[1].Index, Timeout.InfiniteTimeSpan);
-        var request = h.Registry.RequestUnplug(phb, Timeout.InfiniteTimeSpan);
+        using var machine = new Machine();
+        var phb = machine.HotAdd(DrcType.Phb, 1, device: "phb1");
+        var slots = machine.Registry.CreateConnectors(DrcType.Pci, 0x1_0000, 2, phb);
+        machine.Registry.Attach(slots[0].Index, "card", Fragments.Simple("card"), PlugMode.Hot);
+        machine.Registry.Attach(slots[1].Index, "pending card", Fragments.Simple("card"), PlugMode.Cold);
+        var pendingCard = machine.Registry.RequestUnplug(slots[1].Index, Timeout.InfiniteTimeSpan);
+        var request = machine.Registry.RequestUnplug(phb, Timeout.InfiniteTimeSpan);
 
-        h.GuestRelease(phb);
+        machine.GuestRelease(phb);
 
-        h.Completed.Select(e => (e.Device, e.Outcome, e.RequestId)).Should().Equal(
+        machine.Notifications.Completed.Select(e => (e.Device, e.Outcome, e.RequestId)).Should().Equal(
             ("phb1", UnplugOutcome.Completed, request.RequestId),
             ("card", UnplugOutcome.RemovedWithOwner, 0L),
             ("pending card", UnplugOutcome.RemovedWithOwner, pendingCard.RequestId));
-        h.Registry.GetQueuedEvents().Should().NotContain(e => e.Index == slots[0].Index || e.Index == slots[1].Index);
-        h.Registry.GetQueuedEvents().Should().ContainSingle(e => e.Type == HotplugType.Phb && e.Action == HotplugAction.Remove);
-        h.Registry.GetPendingUnplugs().Should().BeEmpty();
-        h.Registry.AssertInvariants();
+        machine.Registry.GetQueuedEvents().Should().NotContain(e => e.Index == slots[0].Index || e.Index == slots[1].Index);
+        machine.Registry.GetQueuedEvents().Should().ContainSingle(e => e.Type == HotplugType.Phb && e.Action == HotplugAction.Remove);
+        machine.Registry.GetPendingUnplugs().Should().BeEmpty();
+        machine.Registry.AssertInvariants();
     }
 
     [Fact]
     public void AttachedDevice_MemoryDevice_TellsItsConnectorsAndRequest()
     {
-        using var h = new UnplugHarness();
-        var first = h.HotPlugMemory(4, 3, device: "dimm0");
-        h.Registry.TryGetDevice(Lmb(5), out var dimm).Should().BeTrue();
+        using var machine = new Machine();
+        var first = machine.HotAddMemory(4, 3, device: "dimm0");
+        machine.Registry.TryGetDevice(Lmb(5), out var dimm).Should().BeTrue();
 
         dimm!.Connectors.Should().Equal(Lmb(4), Lmb(5), Lmb(6));
         (dimm.Index, dimm.Type, dimm.IsUnplugPending, dimm.PendingRequestId).Should().Be((first, DrcType.Lmb, false, 0L));
-        var result = h.Registry.RequestUnplug(Lmb(6), Timeout.InfiniteTimeSpan);
+        var result = machine.Registry.RequestUnplug(Lmb(6), Timeout.InfiniteTimeSpan);
         (dimm.IsUnplugPending, dimm.PendingRequestId).Should().Be((true, result.RequestId));
         dimm.ToString().Should().Be("dimm0 on LMB 4-6");
     }

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Time.Testing;
+using Spapr.Drc.Tests.Support;
 
 namespace Spapr.Drc.Tests.Events;
 
@@ -9,7 +9,7 @@ public sealed class CheckExceptionTests
     private const uint HotplugMask = 0x1000_0000;
     private const uint AnyClass = 0xFFFF_FFFF;
 
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2024, 3, 15, 14, 7, 9, TimeSpan.Zero));
+    private static readonly DateTimeOffset Start = new(2024, 3, 15, 14, 7, 9, TimeSpan.Zero);
 
     [Fact]
     public void RtasEventClasses_Masks_AreTheClassBitsOfSpec()
@@ -21,7 +21,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void CheckException_BeforeNegotiation_EventIsInTheEpowClass()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         HotPlugCpu(registry, 1);
 
         registry.Rtas.CheckException(HotplugMask, new byte[116], out _).Should().Be(RtasStatus.NoErrorsFound);
@@ -32,7 +33,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void CheckException_AfterNegotiation_EventIsInTheHotplugClass()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.NegotiateClientArchitecture();
         HotPlugCpu(registry, 1);
 
@@ -44,7 +46,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void NegotiateClientArchitecture_Declined_KeepsTheEpowClassAndCountOnlyMemoryAdd()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.NegotiateClientArchitecture(hotplugEvents: false);
         registry.AttachMemoryDevice(new DrcIndex(0x8000_0010), 2, new object(), null, PlugMode.Hot);
 
@@ -56,7 +59,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void AttachMemoryDevice_HotBeforeNegotiation_QueuesAddByCount()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.AttachMemoryDevice(new DrcIndex(0x8000_0010), 3, new object(), null, PlugMode.Hot);
 
         var e = registry.GetQueuedEvents().Should().ContainSingle().Subject;
@@ -67,7 +71,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void AttachMemoryDevice_HotAfterNegotiation_QueuesAddCountIndexed()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.NegotiateClientArchitecture();
         registry.AttachMemoryDevice(new DrcIndex(0x8000_0010), 3, new object(), null, PlugMode.Hot);
 
@@ -79,7 +84,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void CheckException_MixedClasses_TakesTheOldestEventOfTheMaskedClassesInFifoOrder()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         HotPlugCpu(registry, 1);
         HotPlugCpu(registry, 2);
         registry.SetHotplugEventsNegotiatedWithoutReset(true);
@@ -106,7 +112,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void CheckException_SameClass_ReturnsEventsInQueueOrder()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         HotPlugCpu(registry, 2);
         HotPlugCpu(registry, 1);
         HotPlugCpu(registry, 3);
@@ -127,7 +134,8 @@ public sealed class CheckExceptionTests
     [InlineData(0x0800_0000u)]
     public void CheckException_MaskWithoutTheEventsClass_ReturnsNoErrorsFoundAndKeepsTheEvent(uint mask)
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         HotPlugCpu(registry, 1);
 
         registry.Rtas.CheckException(mask, new byte[116], out var e).Should().Be(RtasStatus.NoErrorsFound);
@@ -138,7 +146,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void CheckException_EmptyQueue_ReturnsNoErrorsFoundWhichIsOne()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
 
         var status = registry.Rtas.CheckException(AnyClass, new byte[116], out var e);
 
@@ -149,7 +158,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void CheckException_BufferOf115Bytes_ReturnsParameterErrorAndDequeuesNothing()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         HotPlugCpu(registry, 1);
         var small = new byte[115];
 
@@ -165,7 +175,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void CheckException_Success_RemovesTheEventAndReportsIt()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         HotPlugCpu(registry, 1);
 
         registry.Rtas.CheckException(AnyClass, new byte[116], out var e).Should().Be(RtasStatus.Success);
@@ -177,7 +188,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void PendingEventClasses_ReportsOnlyClassesThatStillHoldEvents()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.PendingEventClasses.Should().Be(RtasEventClasses.None);
         HotPlugCpu(registry, 1);
         registry.SetHotplugEventsNegotiatedWithoutReset(true);
@@ -195,7 +207,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void Reset_WithQueuedEvents_EmptiesTheQueue()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         HotPlugCpu(registry, 1);
         HotPlugCpu(registry, 2);
 
@@ -209,7 +222,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void Reset_AfterNegotiation_ForgetsTheNegotiation()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.NegotiateClientArchitecture();
 
         registry.Reset();
@@ -223,7 +237,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void NegotiateClientArchitecture_WithQueuedEvents_DropsThem()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         HotPlugCpu(registry, 1);
         registry.Attach(new DrcIndex(0x1000_0002), new object(), null, PlugMode.Cold);
         registry.RequestUnplug(new DrcIndex(0x1000_0002));
@@ -237,7 +252,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void NegotiateClientArchitecture_PendingUnplug_CompletesItAsResetDoes()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.Attach(new DrcIndex(0x1000_0002), new object(), null, PlugMode.Cold);
         registry.RequestUnplug(new DrcIndex(0x1000_0002));
         var completed = new List<UnplugOutcome>();
@@ -253,7 +269,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void NegotiateClientArchitecture_HotPluggedDeviceNotYetAcquired_GoesToTheReadyStateAsResetDoes()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         HotPlugCpu(registry, 1);
         registry.CreateConnector(DrcType.Pci, 0x20);
         registry.Attach(new DrcIndex(0x4000_0020), new object(), null, PlugMode.Hot);
@@ -268,7 +285,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void HotplugEventQueued_EachQueuedEvent_IsRaisedOnceInQueueOrder()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         var raised = new List<HotplugEvent>();
         registry.HotplugEventQueued += (_, e) => raised.Add(e.Event);
 
@@ -283,7 +301,8 @@ public sealed class CheckExceptionTests
     [InlineData(7)]
     public void CheckExceptionCells_ValidArgCount_WritesTheLogAndReturnsRemainingClasses(int argCount)
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         HotPlugCpu(registry, 1);
         HotPlugCpu(registry, 2);
         var args = new uint[argCount];
@@ -304,7 +323,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void CheckExceptionCells_LastEvent_ReturnsNoRemainingClasses()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         HotPlugCpu(registry, 1);
         var rets = new uint[1];
 
@@ -317,7 +337,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void CheckExceptionCells_MaskFromArgumentTwo_FiltersTheClass()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         HotPlugCpu(registry, 1);
         var rets = new uint[1];
 
@@ -333,7 +354,8 @@ public sealed class CheckExceptionTests
     [InlineData(6, 2)]
     public void CheckExceptionCells_WrongCounts_ReturnsMinusThreeAndDequeuesNothing(int argCount, int retCount)
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         HotPlugCpu(registry, 1);
         var args = new uint[argCount];
         args[2] = AnyClass;
@@ -349,7 +371,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void CheckExceptionCells_GuestLengthBelowLogSize_ReturnsMinusThreeEvenWithALargerMapping()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         HotPlugCpu(registry, 1);
         var rets = new uint[1];
         var buffer = new byte[4096];
@@ -364,7 +387,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void EventScanCells_WithEvents_ReturnsNoErrorsFoundAndTheClassesToRaise()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         HotPlugCpu(registry, 1);
         var rets = new uint[1];
 
@@ -378,7 +402,8 @@ public sealed class CheckExceptionTests
     [Fact]
     public void EventScanCells_EmptyQueue_ReturnsNoErrorsFoundAndNoClasses()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         var rets = new uint[1];
 
         registry.Rtas.EventScan([AnyClass, 0, 0x1000_4000, 1024], rets).Should().Be(RtasEventClasses.None);
@@ -392,7 +417,8 @@ public sealed class CheckExceptionTests
     [InlineData(4, 2)]
     public void EventScanCells_WrongCounts_ReturnsMinusThreeAndNoClasses(int argCount, int retCount)
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         HotPlugCpu(registry, 1);
         var rets = new uint[retCount];
 
@@ -406,11 +432,12 @@ public sealed class CheckExceptionTests
     private static void HotPlugCpu(DrcRegistry registry, uint id) =>
         registry.Attach(DrcIndex.From(DrcType.Cpu, id), new object(), null, PlugMode.Hot);
 
-    private DrcRegistry Machine()
+    private static Machine Populated()
     {
-        var registry = new DrcRegistry(timeProvider: _clock);
+        var machine = new Machine(start: Start);
+        var registry = machine.Registry;
         registry.CreateConnectors(DrcType.Cpu, 0, 8);
         registry.CreateConnectors(DrcType.Lmb, 0x10, 8);
-        return registry;
+        return machine;
     }
 }

@@ -1,5 +1,5 @@
 using CsCheck;
-using Microsoft.Extensions.Time.Testing;
+using Spapr.Drc.Tests.Support;
 
 namespace Spapr.Drc.Tests.Events;
 
@@ -55,7 +55,8 @@ public sealed class HotplugEventQueueTests
     public void CheckException_DrainingThousandsOfEvents_FifoAndNothingLeft()
     {
         const int Lmbs = 3000;
-        using var registry = new DrcRegistry(timeProvider: new FakeTimeProvider());
+        using var machine = new Machine();
+        var registry = machine.Registry;
         registry.NegotiateClientArchitecture();
         registry.CreateConnectors(DrcType.Lmb, 0, Lmbs);
         for (uint id = 0; id < Lmbs; id++)

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Time.Testing;
+using Spapr.Drc.Tests.Support;
 using static Spapr.Drc.Tests.Events.ByteText;
 
 namespace Spapr.Drc.Tests.Events;
@@ -16,8 +16,9 @@ public sealed class RtasEventLogTests
     [Fact]
     public void CheckException_CpuHotPlug_WritesAddByIndexLog()
     {
-        var clock = new FakeTimeProvider(March15);
-        using var registry = new DrcRegistry(timeProvider: clock);
+        using var machine = new Machine(start: March15);
+        var registry = machine.Registry;
+        var clock = machine.Clock;
         registry.CreateConnector(DrcType.Cpu, 8);
         registry.Attach(new DrcIndex(0x1000_0008), new object(), null, PlugMode.Hot);
 
@@ -36,8 +37,9 @@ public sealed class RtasEventLogTests
     [Fact]
     public void CheckException_MemoryDeviceUnplug_WritesRemoveCountIndexedLog()
     {
-        var clock = new FakeTimeProvider(March15);
-        using var registry = new DrcRegistry(timeProvider: clock);
+        using var machine = new Machine(start: March15);
+        var registry = machine.Registry;
+        var clock = machine.Clock;
         registry.CreateConnectors(DrcType.Lmb, 0x10, 4);
         registry.AttachMemoryDevice(new DrcIndex(0x8000_0010), 4, new object(), null, PlugMode.Cold);
         registry.RequestUnplug(new DrcIndex(0x8000_0012)).Status.Should().Be(UnplugRequestStatus.Requested);
@@ -57,8 +59,9 @@ public sealed class RtasEventLogTests
     [Fact]
     public void CheckException_PciUnplug_WritesRemoveByIndexLog()
     {
-        var clock = new FakeTimeProvider(March15);
-        using var registry = new DrcRegistry(timeProvider: clock);
+        using var machine = new Machine(start: March15);
+        var registry = machine.Registry;
+        var clock = machine.Clock;
         registry.CreateConnector(DrcType.Pci, 0x20);
         registry.Attach(new DrcIndex(0x4000_0020), new object(), null, PlugMode.Cold);
         registry.RequestUnplug(new DrcIndex(0x4000_0020)).Status.Should().Be(UnplugRequestStatus.Requested);
@@ -78,8 +81,9 @@ public sealed class RtasEventLogTests
     [Fact]
     public void CheckException_MemoryHotPlugBeforeNegotiation_WritesAddByCountLog()
     {
-        var clock = new FakeTimeProvider(March15);
-        using var registry = new DrcRegistry(timeProvider: clock);
+        using var machine = new Machine(start: March15);
+        var registry = machine.Registry;
+        var clock = machine.Clock;
         registry.CreateConnectors(DrcType.Lmb, 0x10, 4);
         registry.AttachMemoryDevice(new DrcIndex(0x8000_0010), 4, new object(), null, PlugMode.Hot);
 
@@ -98,8 +102,9 @@ public sealed class RtasEventLogTests
     [Fact]
     public void CheckException_MemoryHotPlugAfterNegotiation_WritesAddCountIndexedLog()
     {
-        var clock = new FakeTimeProvider(March15);
-        using var registry = new DrcRegistry(timeProvider: clock);
+        using var machine = new Machine(start: March15);
+        var registry = machine.Registry;
+        var clock = machine.Clock;
         registry.CreateConnectors(DrcType.Lmb, 0x10, 4);
         registry.NegotiateClientArchitecture();
         registry.AttachMemoryDevice(new DrcIndex(0x8000_0010), 4, new object(), null, PlugMode.Hot);
@@ -119,8 +124,9 @@ public sealed class RtasEventLogTests
     [Fact]
     public void CheckException_EventsAcrossYearMonthAndDayBoundary_WriteBcdDateAndTimeOfEachEvent()
     {
-        var clock = new FakeTimeProvider(new DateTimeOffset(2099, 12, 31, 23, 59, 59, TimeSpan.Zero));
-        using var registry = new DrcRegistry(timeProvider: clock);
+        using var machine = new Machine(start: new DateTimeOffset(2099, 12, 31, 23, 59, 59, TimeSpan.Zero));
+        var registry = machine.Registry;
+        var clock = machine.Clock;
         registry.CreateConnectors(DrcType.Cpu, 1, 2);
         registry.Attach(new DrcIndex(0x1000_0001), new object(), null, PlugMode.Hot);
         clock.Advance(TimeSpan.FromSeconds(1));
@@ -150,8 +156,9 @@ public sealed class RtasEventLogTests
     [Fact]
     public void CheckException_LogTakenLaterThanQueued_CarriesTheTimeTheEventWasQueued()
     {
-        var clock = new FakeTimeProvider(new DateTimeOffset(2024, 2, 29, 9, 30, 5, TimeSpan.Zero));
-        using var registry = new DrcRegistry(timeProvider: clock);
+        using var machine = new Machine(start: new DateTimeOffset(2024, 2, 29, 9, 30, 5, TimeSpan.Zero));
+        var registry = machine.Registry;
+        var clock = machine.Clock;
         registry.CreateConnector(DrcType.Cpu, 1);
         registry.Attach(new DrcIndex(0x1000_0001), new object(), null, PlugMode.Hot);
         clock.Advance(TimeSpan.FromHours(20));
@@ -166,7 +173,8 @@ public sealed class RtasEventLogTests
     public void CheckException_ManyEvents_PlatformLogIdIncrementsByOneAndIsBigEndian()
     {
         var options = new DrcOptions().SetUnplugTimeout(DrcType.Cpu, Timeout.InfiniteTimeSpan);
-        using var registry = new DrcRegistry(options, new FakeTimeProvider(March15));
+        using var machine = new Machine(options, start: March15);
+        var registry = machine.Registry;
         registry.CreateConnector(DrcType.Cpu, 8);
         registry.Attach(new DrcIndex(0x1000_0008), new object(), null, PlugMode.Cold);
 
@@ -192,7 +200,8 @@ public sealed class RtasEventLogTests
     [Fact]
     public void CheckException_BufferLargerThanLog_LeavesBytesAfterTheLogUntouched()
     {
-        using var registry = new DrcRegistry(timeProvider: new FakeTimeProvider(March15));
+        using var machine = new Machine(start: March15);
+        var registry = machine.Registry;
         registry.CreateConnector(DrcType.Cpu, 1);
         registry.Attach(new DrcIndex(0x1000_0001), new object(), null, PlugMode.Hot);
         var buffer = new byte[200];

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Time.Testing;
+using Spapr.Drc.Tests.Support;
 
 namespace Spapr.Drc.Tests.Events;
 
@@ -9,12 +9,13 @@ public sealed class UnplugLifecycleEventTests
     private const uint Unisolate = 1;
     private const uint Slot4 = 0x4000_0020; // PCI id 0x20: devfn = slot 4 << 3 | function 0
 
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2024, 3, 15, 14, 7, 9, TimeSpan.Zero));
+    private static readonly DateTimeOffset Start = new(2024, 3, 15, 14, 7, 9, TimeSpan.Zero);
 
     [Fact]
     public void RequestUnplug_CpuRepeatedWithoutTimeout_QueuesAnotherRemove()
     {
-        using var registry = Machine(new DrcOptions().SetUnplugTimeout(DrcType.Cpu, Timeout.InfiniteTimeSpan));
+        using var machine = Populated(new DrcOptions().SetUnplugTimeout(DrcType.Cpu, Timeout.InfiniteTimeSpan));
+        var registry = machine.Registry;
         registry.Attach(new DrcIndex(0x1000_0008), new object(), null, PlugMode.Cold);
 
         registry.RequestUnplug(new DrcIndex(0x1000_0008)).Status.Should().Be(UnplugRequestStatus.Requested);
@@ -28,10 +29,11 @@ public sealed class UnplugLifecycleEventTests
     [Fact]
     public void RequestUnplug_CpuRetryAfterKeepPendingTimeout_QueuesAnotherRemove()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.Attach(new DrcIndex(0x1000_0008), new object(), null, PlugMode.Cold);
         registry.RequestUnplug(new DrcIndex(0x1000_0008));
-        _clock.Advance(TimeSpan.FromSeconds(15));
+        machine.Clock.Advance(TimeSpan.FromSeconds(15));
 
         registry.RequestUnplug(new DrcIndex(0x1000_0008)).Status.Should().Be(UnplugRequestStatus.Retried);
 
@@ -41,10 +43,11 @@ public sealed class UnplugLifecycleEventTests
     [Fact]
     public void RequestUnplug_CpuRepeatedWhileTimerRuns_QueuesNoSecondRemove()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.Attach(new DrcIndex(0x1000_0008), new object(), null, PlugMode.Cold);
         registry.RequestUnplug(new DrcIndex(0x1000_0008));
-        _clock.Advance(TimeSpan.FromSeconds(3));
+        machine.Clock.Advance(TimeSpan.FromSeconds(3));
 
         var again = registry.RequestUnplug(new DrcIndex(0x1000_0008));
 
@@ -56,7 +59,8 @@ public sealed class UnplugLifecycleEventTests
     [Fact]
     public void RequestUnplug_CpuNeverAcquired_ReleasesAtOnceAndStillQueuesRemove()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.Attach(new DrcIndex(0x1000_0008), new object(), null, PlugMode.Hot);
         TakeAll(registry);
 
@@ -68,7 +72,8 @@ public sealed class UnplugLifecycleEventTests
     [Fact]
     public void RequestUnplug_PhbNeverAcquired_ReleasesAtOnceAndStillQueuesRemove()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.Attach(new DrcIndex(0x2000_0001), new object(), null, PlugMode.Hot);
         TakeAll(registry);
 
@@ -80,7 +85,8 @@ public sealed class UnplugLifecycleEventTests
     [Fact]
     public void RequestUnplug_PciFunctionZero_QueuesOneRemovePerPresentFunctionSevenDownToZero()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         foreach (uint f in new uint[] { 0, 1, 3, 7 })
         {
             registry.Attach(new DrcIndex(Slot4 | f), new object(), null, PlugMode.Cold);
@@ -96,7 +102,8 @@ public sealed class UnplugLifecycleEventTests
     [Fact]
     public void RequestUnplug_PciFunctionZeroWithSomeNeverAcquired_QueuesRemoveOnlyForFunctionsStillPresent()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         HotPlugSlot4(registry, 2, 5, 0);
         registry.Rtas.SetIndicator(Isolation, Slot4 | 2, Unisolate).Should().Be(RtasStatus.Success);
         TakeAll(registry);
@@ -111,7 +118,8 @@ public sealed class UnplugLifecycleEventTests
     [Fact]
     public void RequestUnplug_PciSlotNeverAcquired_CompletesAtOnceAndQueuesNoRemove()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         HotPlugSlot4(registry, 3, 0);
         TakeAll(registry);
 
@@ -123,7 +131,8 @@ public sealed class UnplugLifecycleEventTests
     [Fact]
     public void RequestUnplug_PciNonZeroFunctionAlone_MarksItAndQueuesNothing()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.Attach(new DrcIndex(Slot4), new object(), null, PlugMode.Cold);
         registry.Attach(new DrcIndex(Slot4 | 1), new object(), null, PlugMode.Cold);
 
@@ -137,7 +146,8 @@ public sealed class UnplugLifecycleEventTests
     [Fact]
     public void RequestUnplug_PciFunctionZeroAfterNonZeroFunctionAlone_QueuesRemoveForEveryPresentFunction()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.Attach(new DrcIndex(Slot4), new object(), null, PlugMode.Cold);
         registry.Attach(new DrcIndex(Slot4 | 1), new object(), null, PlugMode.Cold);
         registry.RequestUnplug(new DrcIndex(Slot4 | 1));
@@ -150,7 +160,8 @@ public sealed class UnplugLifecycleEventTests
     [Fact]
     public void Attach_PciNonZeroFunctionHotWithoutFunctionZero_AttachesAndQueuesNoAdd()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
 
         registry.TryAttach(new DrcIndex(Slot4 | 3), new object(), null, PlugMode.Hot, out var error).Should().BeTrue(error);
 
@@ -161,7 +172,8 @@ public sealed class UnplugLifecycleEventTests
     [Fact]
     public void Attach_PciFunctionZeroHotAfterOtherFunctions_QueuesAddForZeroThenPresentFunctionsAscending()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         HotPlugSlot4(registry, 6, 1, 3);
 
         registry.Attach(new DrcIndex(Slot4), new object(), null, PlugMode.Hot);
@@ -173,7 +185,8 @@ public sealed class UnplugLifecycleEventTests
     [Fact]
     public void TryAttach_PciNonZeroFunctionHotWhileFunctionZeroPresent_IsRefusedWithTheSpecMessage()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.Attach(new DrcIndex(Slot4), new object(), null, PlugMode.Cold);
 
         registry.TryAttach(new DrcIndex(Slot4 | 2), new object(), null, PlugMode.Hot, out var error).Should().BeFalse();
@@ -186,7 +199,8 @@ public sealed class UnplugLifecycleEventTests
     [Fact]
     public void Attach_PciNonZeroFunctionColdWhileFunctionZeroPresent_IsAllowed()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.Attach(new DrcIndex(Slot4), new object(), null, PlugMode.Cold);
 
         registry.TryAttach(new DrcIndex(Slot4 | 2), new object(), null, PlugMode.Cold, out var error).Should().BeTrue(error);
@@ -195,7 +209,8 @@ public sealed class UnplugLifecycleEventTests
     [Fact]
     public void RequestUnplug_MemoryDeviceThroughAnyLmb_QueuesOneRemoveCountIndexedFromTheFirstLmb()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.AttachMemoryDevice(new DrcIndex(0x8000_0010), 4, new object(), null, PlugMode.Cold);
 
         registry.RequestUnplug(new DrcIndex(0x8000_0012)).Status.Should().Be(UnplugRequestStatus.Requested);
@@ -206,7 +221,8 @@ public sealed class UnplugLifecycleEventTests
     [Fact]
     public void RequestUnplug_MemoryDeviceNeverAcquired_ReleasesAtOnceAndStillQueuesRemoveCountIndexed()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.AttachMemoryDevice(new DrcIndex(0x8000_0010), 2, new object(), null, PlugMode.Hot);
         TakeAll(registry);
 
@@ -218,7 +234,8 @@ public sealed class UnplugLifecycleEventTests
     [Fact]
     public void RequestUnplug_MemoryDeviceRepeated_IsRefusedAndQueuesNoSecondRemove()
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         registry.AttachMemoryDevice(new DrcIndex(0x8000_0010), 4, new object(), null, PlugMode.Cold);
         registry.RequestUnplug(new DrcIndex(0x8000_0010));
 
@@ -234,7 +251,8 @@ public sealed class UnplugLifecycleEventTests
     [InlineData(DrcType.Pci, 0x20u, HotplugType.Pci, 5)]
     public void Attach_HotSingleConnectorDevice_QueuesAddByIndex(DrcType type, uint id, HotplugType expected, int typeByte)
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         var index = DrcIndex.From(type, id);
 
         registry.Attach(index, new object(), null, PlugMode.Hot);
@@ -250,7 +268,8 @@ public sealed class UnplugLifecycleEventTests
     [InlineData(DrcType.Pci, 0x20u)]
     public void Attach_Cold_QueuesNoEvent(DrcType type, uint id)
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
 
         registry.Attach(DrcIndex.From(type, id), new object(), null, PlugMode.Cold);
 
@@ -262,7 +281,8 @@ public sealed class UnplugLifecycleEventTests
     [InlineData(DrcType.Pmem, 2u, HotplugType.Pmem)]
     public void RequestUnplug_ConfiguredSingleConnectorDevice_QueuesRemoveByIndex(DrcType type, uint id, HotplugType expected)
     {
-        using var registry = Machine();
+        using var machine = Populated();
+        var registry = machine.Registry;
         var index = DrcIndex.From(type, id);
         registry.Attach(index, new object(), null, PlugMode.Cold);
 
@@ -290,14 +310,15 @@ public sealed class UnplugLifecycleEventTests
         }
     }
 
-    private DrcRegistry Machine(DrcOptions? options = null)
+    private static Machine Populated(DrcOptions? options = null)
     {
-        var registry = new DrcRegistry(options, _clock);
+        var machine = new Machine(options, Start);
+        var registry = machine.Registry;
         registry.CreateConnectors(DrcType.Cpu, 0, 16);
         registry.CreateConnectors(DrcType.Phb, 0, 2);
         registry.CreateConnectors(DrcType.Pci, 0x20, 8);
         registry.CreateConnectors(DrcType.Lmb, 0x10, 8);
         registry.CreateConnectors(DrcType.Pmem, 0, 4);
-        return registry;
+        return machine;
     }
 }

@@ -110,9 +110,10 @@ public sealed class ModelBasedTests
 
     private static void Run(Scenario scenario)
     {
-        var time = new FakeTimeProvider();
-        using var registry = new DrcRegistry(new DrcOptions { TimeoutPolicy = scenario.Policy }, time);
-        var recorder = new NotificationRecorder(registry);
+        using var machine = new Machine(new DrcOptions { TimeoutPolicy = scenario.Policy });
+        var registry = machine.Registry;
+        var time = machine.Clock;
+        var recorder = machine.Notifications;
         foreach (var (index, owner) in Layout)
         {
             registry.CreateConnector((DrcType)(index >> 28), index & DrcIndex.MaxId, owner is { } o ? new DrcIndex(o) : null);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using Spapr.Drc.Tests.Support;
 
 namespace Spapr.Drc.Tests.Registry;
 
@@ -9,8 +10,9 @@ public sealed class DisposedRegistryTests
 
     private static DrcRegistry Disposed(out FakeTimeProvider clock)
     {
-        clock = new FakeTimeProvider();
-        var registry = new DrcRegistry(timeProvider: clock);
+        var machine = new Machine();
+        clock = machine.Clock;
+        var registry = machine.Registry;
         registry.CreateConnector(DrcType.Cpu, 1);
         registry.Attach(Cpu1, "core1", new DeviceTreeNode("cpu@1"), PlugMode.Hot);
         registry.Dispose();

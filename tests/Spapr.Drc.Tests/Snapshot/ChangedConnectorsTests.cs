@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
 using Spapr.Drc.Tests.Support;
 
 namespace Spapr.Drc.Tests.Snapshot;
@@ -14,7 +13,8 @@ public sealed class ChangedConnectorsTests
     [Fact]
     public void SaveSnapshot_ConnectorsThatWentBackToColdPlug_CostNothing()
     {
-        using var registry = LmbMachine(new FakeTimeProvider(SnapshotTestKit.Start));
+        using var machine = LmbMachine();
+        var registry = machine.Registry;
         for (uint id = 0; id < 64; id++)
         {
             registry.RequestUnplug(DrcIndex.From(DrcType.Lmb, id), Timeout.InfiniteTimeSpan).Status.Should().Be(UnplugRequestStatus.Requested);
@@ -41,7 +41,8 @@ public sealed class ChangedConnectorsTests
     [Fact]
     public void ChangeList_ManyPlugAndUnplugCycles_ListsEachConnectorAtMostOnce_AndASaveLeavesOnlyTheChangedOnes()
     {
-        using var registry = LmbMachine(new FakeTimeProvider(SnapshotTestKit.Start));
+        using var machine = LmbMachine();
+        var registry = machine.Registry;
         for (int cycle = 0; cycle < 6; cycle++)
         {
             for (uint id = 0; id < Lmbs; id++)
@@ -90,15 +91,16 @@ public sealed class ChangedConnectorsTests
     [Fact]
     public void SaveSnapshot_ListInAnotherOrderThanTheIndexes_WritesRecordsInIndexOrder()
     {
-        var time = new FakeTimeProvider(SnapshotTestKit.Start);
-        using var registry = LmbMachine(time);
+        using var machine = LmbMachine();
+        var registry = machine.Registry;
         uint[] ids = [4000, 17, 2048, 3, 900];
         foreach (var id in ids)
         {
             registry.RequestUnplug(DrcIndex.From(DrcType.Lmb, id), TimeSpan.FromSeconds(id + 1)).Status.Should().Be(UnplugRequestStatus.Requested);
         }
 
-        using var destination = SnapshotTestKit.Destination(registry, null, out _);
+        using var destinationMachine = SnapshotTestKit.Destination(registry);
+        var destination = destinationMachine.Registry;
         destination.LoadSnapshot(registry.SaveSnapshot());
 
         destination.GetPendingUnplugs().Select(p => p.Index.Id).Should().BeEquivalentTo(ids);
@@ -120,7 +122,8 @@ public sealed class ChangedConnectorsTests
         machine.Unusable(phb).Should().Be(RtasStatus.Success);
 
         // The stream names only connectors this registry still has, and counts only its devices.
-        using var destination = SnapshotTestKit.Destination(machine.Registry, null, out _);
+        using var destinationMachine = SnapshotTestKit.Destination(machine.Registry);
+        var destination = destinationMachine.Registry;
         destination.Count.Should().Be(machine.Registry.Count);
         destination.LoadSnapshot(machine.Registry.SaveSnapshot());
         destination.Connectors.Should().OnlyContain(c => c.IsInColdPlugState);
@@ -130,12 +133,14 @@ public sealed class ChangedConnectorsTests
     [Fact]
     public void LoadSnapshot_ReplacesTheTimers_OldDeadlinesFireNothingAndRestoredOnesFireOnce()
     {
-        var sourceClock = new FakeTimeProvider(SnapshotTestKit.Start);
-        using var source = LmbMachine(sourceClock);
+        using var sourceMachine = LmbMachine();
+        var source = sourceMachine.Registry;
         source.RequestUnplug(DrcIndex.From(DrcType.Lmb, 7), TimeSpan.FromSeconds(30)).Status.Should().Be(UnplugRequestStatus.Requested);
         var stream = source.SaveSnapshot();
 
-        using var destination = SnapshotTestKit.Destination(source, null, out var clock);
+        using var destinationMachine = SnapshotTestKit.Destination(source);
+        var destination = destinationMachine.Registry;
+        var clock = destinationMachine.Clock;
         var timedOut = new List<DrcIndex>();
         destination.UnplugTimedOut += (_, e) => timedOut.Add(e.Index);
         destination.RequestUnplug(DrcIndex.From(DrcType.Lmb, 1), TimeSpan.FromSeconds(5)).Status.Should().Be(UnplugRequestStatus.Requested);
@@ -155,10 +160,12 @@ public sealed class ChangedConnectorsTests
     [Fact]
     public void LoadSnapshot_WithoutTimers_StopsTheArmedOne()
     {
-        var sourceClock = new FakeTimeProvider(SnapshotTestKit.Start);
-        using var source = LmbMachine(sourceClock);
+        using var sourceMachine = LmbMachine();
+        var source = sourceMachine.Registry;
         var stream = source.SaveSnapshot();
-        using var destination = SnapshotTestKit.Destination(source, null, out var clock);
+        using var destinationMachine = SnapshotTestKit.Destination(source);
+        var destination = destinationMachine.Registry;
+        var clock = destinationMachine.Clock;
         int timedOut = 0;
         destination.UnplugTimedOut += (_, _) => timedOut++;
         destination.RequestUnplug(DrcIndex.From(DrcType.Lmb, 1), TimeSpan.FromSeconds(5));
@@ -171,15 +178,16 @@ public sealed class ChangedConnectorsTests
         destination.SaveSnapshot().Should().HaveCount(SnapshotFormat.MinimalStreamSize);
     }
 
-    private static DrcRegistry LmbMachine(TimeProvider time)
+    private static Machine LmbMachine()
     {
-        var registry = new DrcRegistry(timeProvider: time);
+        var machine = new Machine(start: SnapshotTestKit.Start);
+        var registry = machine.Registry;
         registry.CreateConnectors(DrcType.Lmb, 0, Lmbs);
         for (uint id = 0; id < Lmbs; id++)
         {
             registry.Attach(DrcIndex.From(DrcType.Lmb, id), "lmb" + id, null, PlugMode.Cold);
         }
 
-        return registry;
+        return machine;
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using Spapr.Drc.Tests.Support;
 
 namespace Spapr.Drc.Tests.Snapshot;
 
@@ -10,6 +11,7 @@ namespace Spapr.Drc.Tests.Snapshot;
 internal sealed class RandomMachine : IDisposable
 {
     private readonly Random _random;
+    private readonly Machine _machine;
 
     public RandomMachine(int seed, int operations)
     {
@@ -25,8 +27,7 @@ internal sealed class RandomMachine : IDisposable
             Options.SetUnplugTimeout(DrcType.Pci, TimeSpan.FromMilliseconds(7500));
         }
 
-        Clock = new FakeTimeProvider(SnapshotTestKit.Start);
-        Registry = new DrcRegistry(Options, Clock);
+        _machine = new Machine(Options, SnapshotTestKit.Start);
         Build();
         for (int i = 0; i < operations; i++)
         {
@@ -36,11 +37,11 @@ internal sealed class RandomMachine : IDisposable
 
     public DrcOptions Options { get; }
 
-    public FakeTimeProvider Clock { get; }
+    public FakeTimeProvider Clock => _machine.Clock;
 
-    public DrcRegistry Registry { get; }
+    public DrcRegistry Registry => _machine.Registry;
 
-    public void Dispose() => Registry.Dispose();
+    public void Dispose() => _machine.Dispose();
 
     private void Build()
     {
@@ -55,7 +56,7 @@ internal sealed class RandomMachine : IDisposable
         r.CreateConnectors(DrcType.Pci, 0, 8, DrcIndex.From(DrcType.Phb, 1));
         r.CreateConnectors(DrcType.Lmb, 0, 24);
         r.CreateConnectors(DrcType.Pmem, 0, 2);
-        r.Attach(DrcIndex.From(DrcType.Cpu, 0), "cpu0", SnapshotTestKit.Fragment("cpu"), PlugMode.Cold);
+        r.Attach(DrcIndex.From(DrcType.Cpu, 0), "cpu0", Fragments.Nested("cpu"), PlugMode.Cold);
         for (uint id = 1; id < 4; id++)
         {
             MaybeAttach(DrcIndex.From(DrcType.Cpu, id), "cpu" + id);
@@ -85,7 +86,7 @@ internal sealed class RandomMachine : IDisposable
             int choice = _random.Next(3);
             if (choice > 0)
             {
-                r.AttachMemoryDevice(DrcIndex.From(DrcType.Lmb, lmb), size, "dimm" + lmb, i => SnapshotTestKit.Fragment("lmb"), choice == 1 ? PlugMode.Cold : PlugMode.Hot);
+                r.AttachMemoryDevice(DrcIndex.From(DrcType.Lmb, lmb), size, "dimm" + lmb, i => Fragments.Nested("lmb"), choice == 1 ? PlugMode.Cold : PlugMode.Hot);
             }
 
             lmb += (uint)size + (uint)_random.Next(2);
@@ -97,7 +98,7 @@ internal sealed class RandomMachine : IDisposable
         int choice = _random.Next(3);
         if (choice > 0)
         {
-            Registry.TryAttach(index, device, SnapshotTestKit.Fragment(device), choice == 1 ? PlugMode.Cold : PlugMode.Hot, out _);
+            Registry.TryAttach(index, device, Fragments.Nested(device), choice == 1 ? PlugMode.Cold : PlugMode.Hot, out _);
         }
     }
 
@@ -116,7 +117,7 @@ internal sealed class RandomMachine : IDisposable
         {
             case 13:
                 // A new memory device where one may have left (or where an LMB still belongs to one being removed: refused).
-                r.TryAttachMemoryDevice(DrcIndex.From(DrcType.Lmb, (uint)_random.Next(0, 22)), _random.Next(1, 3), "new" + _random.Next(), i => SnapshotTestKit.Fragment("lmb"), _random.Next(2) == 0 ? PlugMode.Cold : PlugMode.Hot, out _);
+                r.TryAttachMemoryDevice(DrcIndex.From(DrcType.Lmb, (uint)_random.Next(0, 22)), _random.Next(1, 3), "new" + _random.Next(), i => Fragments.Nested("lmb"), _random.Next(2) == 0 ? PlugMode.Cold : PlugMode.Hot, out _);
                 break;
             case 0:
             case 1:
@@ -136,7 +137,7 @@ internal sealed class RandomMachine : IDisposable
                 break;
             case 6:
             case 7:
-                SnapshotTestKit.Configure(r, drc.Index);
+                _machine.ConfigureOnce(drc.Index);
                 break;
             case 8:
                 Clock.Advance(TimeSpan.FromMilliseconds(_random.Next(0, 12_000)));

@@ -34,12 +34,12 @@ public sealed class SnapshotFuzzTests
         int refused = 0;
         try
         {
-            var destinations = bases.Select(b => SnapshotTestKit.Destination(b.Machine.Registry, b.Machine.Options, out _)).ToArray();
+            var destinations = bases.Select(b => SnapshotTestKit.Destination(b.Machine.Registry, b.Machine.Options)).ToArray();
             for (int i = 0; i < Mutations; i++)
             {
                 int which = random.Next(bases.Count);
                 var mutated = Mutate(random, bases[which].Stream, bases[random.Next(bases.Count)].Stream);
-                var destination = destinations[which];
+                var destination = destinations[which].Registry;
                 var before = destination.SaveSnapshot();
                 try
                 {
@@ -58,7 +58,7 @@ public sealed class SnapshotFuzzTests
 
                 // A load may bring timers and detach LMBs: start the next mutation of this base from a fresh destination.
                 destination.Dispose();
-                destinations[which] = SnapshotTestKit.Destination(bases[which].Machine.Registry, bases[which].Machine.Options, out _);
+                destinations[which] = SnapshotTestKit.Destination(bases[which].Machine.Registry, bases[which].Machine.Options);
             }
 
             foreach (var destination in destinations)

@@ -1,4 +1,5 @@
 using CsCheck;
+using Spapr.Drc.Tests.Support;
 
 namespace Spapr.Drc.Tests.Snapshot;
 
@@ -15,7 +16,8 @@ public sealed class SnapshotPropertyTests
         {
             using var source = new RandomMachine(m.Seed, m.Operations);
             var snapshot = source.Registry.SaveSnapshot();
-            using var destination = SnapshotTestKit.Destination(source.Registry, source.Options, out _);
+            using var destinationMachine = SnapshotTestKit.Destination(source.Registry, source.Options);
+            var destination = destinationMachine.Registry;
 
             destination.LoadSnapshot(snapshot);
 
@@ -33,7 +35,9 @@ public sealed class SnapshotPropertyTests
         {
             using var source = new RandomMachine(m.Seed, m.Operations);
 
-            using var destination = SnapshotTestKit.Destination(source.Registry, source.Options, out var destinationClock);
+            using var destinationMachine = SnapshotTestKit.Destination(source.Registry, source.Options);
+            var destination = destinationMachine.Registry;
+            var destinationClock = destinationMachine.Clock;
             destination.LoadSnapshot(source.Registry.SaveSnapshot());
             var atSource = Record(source.Registry, source.Clock);
             var atDestination = Record(destination, destinationClock);
@@ -56,7 +60,9 @@ public sealed class SnapshotPropertyTests
         {
             using var source = new RandomMachine(m.Seed, m.Operations);
 
-            using var destination = SnapshotTestKit.Destination(source.Registry, source.Options, out var destinationClock);
+            using var destinationMachine = SnapshotTestKit.Destination(source.Registry, source.Options);
+            var destination = destinationMachine.Registry;
+            var destinationClock = destinationMachine.Clock;
             destination.LoadSnapshot(source.Registry.SaveSnapshot(), new SnapshotLoadOptions { TimerMode = SnapshotTimerMode.RestartFull });
             var now = destinationClock.GetUtcNow();
 

@@ -1,11 +1,13 @@
 using System.Buffers.Binary;
-using Microsoft.Extensions.Time.Testing;
+using Spapr.Drc.Tests.Support;
 
 namespace Spapr.Drc.Tests.Snapshot;
 
 /// <summary>SPEC section 7: every bad stream is refused with what and where, and the registry is left as it was.</summary>
 public sealed class SnapshotRefusalTests : IDisposable
 {
+    private readonly Machine _sourceMachine;
+    private readonly Machine _destinationMachine;
     private readonly DrcRegistry _source;
     private readonly DrcRegistry _destination;
     private readonly byte[] _snapshot;
@@ -13,7 +15,8 @@ public sealed class SnapshotRefusalTests : IDisposable
     public SnapshotRefusalTests()
     {
         // A small machine with one record of each kind: a pending CPU, a hot-plugged CPU, a lit empty slot, an event.
-        _source = new DrcRegistry(timeProvider: new FakeTimeProvider(SnapshotTestKit.Start));
+        _sourceMachine = new Machine(start: SnapshotTestKit.Start);
+        _source = _sourceMachine.Registry;
         _source.CreateConnectors(DrcType.Cpu, 0, 3);
         _source.CreateConnectors(DrcType.Pci, 0, 2);
         _source.Attach(DrcIndex.From(DrcType.Cpu, 1), "core1", null, PlugMode.Cold);
@@ -23,14 +26,15 @@ public sealed class SnapshotRefusalTests : IDisposable
         _snapshot = _source.SaveSnapshot();
 
         // The destination already runs a state of its own, which a refused load must leave untouched.
-        _destination = SnapshotTestKit.Destination(_source, null, out _);
+        _destinationMachine = SnapshotTestKit.Destination(_source);
+        _destination = _destinationMachine.Registry;
         _destination.RequestUnplug(DrcIndex.From(DrcType.Cpu, 2));
     }
 
     public void Dispose()
     {
-        _source.Dispose();
-        _destination.Dispose();
+        _sourceMachine.Dispose();
+        _destinationMachine.Dispose();
     }
 
     [Fact]
@@ -83,7 +87,8 @@ public sealed class SnapshotRefusalTests : IDisposable
     public void LoadSnapshot_IndexTheDestinationLacks_IsRefused()
     {
         // Same number of connectors, but CPU 2 is CPU 3 here.
-        using var other = new DrcRegistry(timeProvider: new FakeTimeProvider(SnapshotTestKit.Start));
+        using var otherMachine = new Machine(start: SnapshotTestKit.Start);
+        var other = otherMachine.Registry;
         other.CreateConnectors(DrcType.Cpu, 0, 2);
         other.CreateConnector(DrcType.Cpu, 3);
         other.CreateConnectors(DrcType.Pci, 0, 2);
@@ -121,7 +126,8 @@ public sealed class SnapshotRefusalTests : IDisposable
     [Fact]
     public void LoadSnapshot_DestinationWithoutTheDevice_IsRefused()
     {
-        using var bare = new DrcRegistry(timeProvider: new FakeTimeProvider(SnapshotTestKit.Start));
+        using var bareMachine = new Machine(start: SnapshotTestKit.Start);
+        var bare = bareMachine.Registry;
         bare.CreateConnectors(DrcType.Cpu, 0, 3);
         bare.CreateConnectors(DrcType.Pci, 0, 2);
 
@@ -131,7 +137,8 @@ public sealed class SnapshotRefusalTests : IDisposable
     [Fact]
     public void LoadSnapshot_DestinationWithAnExtraDevice_IsRefused()
     {
-        using var destination = SnapshotTestKit.Destination(_source, null, out _);
+        using var destinationMachine = SnapshotTestKit.Destination(_source);
+        var destination = destinationMachine.Registry;
         destination.Attach(DrcIndex.From(DrcType.Cpu, 0), "core0", null, PlugMode.Cold);
 
         SnapshotTestKit.ShouldRefuse(destination, _snapshot, "connectors with a device");
@@ -140,11 +147,13 @@ public sealed class SnapshotRefusalTests : IDisposable
     [Fact]
     public void LoadSnapshot_MemoryDeviceSpansOtherLmbsHere_IsRefused()
     {
-        using var source = new DrcRegistry(timeProvider: new FakeTimeProvider(SnapshotTestKit.Start));
+        using var sourceMachine = new Machine(start: SnapshotTestKit.Start);
+        var source = sourceMachine.Registry;
         source.CreateConnectors(DrcType.Lmb, 0, 4);
         source.AttachMemoryDevice(DrcIndex.From(DrcType.Lmb, 0), 4, "dimm", null, PlugMode.Cold);
         source.RequestUnplug(DrcIndex.From(DrcType.Lmb, 0));
-        using var destination = new DrcRegistry(timeProvider: new FakeTimeProvider(SnapshotTestKit.Start));
+        using var destinationMachine = new Machine(start: SnapshotTestKit.Start);
+        var destination = destinationMachine.Registry;
         destination.CreateConnectors(DrcType.Lmb, 0, 4);
         destination.AttachMemoryDevice(DrcIndex.From(DrcType.Lmb, 0), 2, "dimm-a", null, PlugMode.Cold);
         destination.AttachMemoryDevice(DrcIndex.From(DrcType.Lmb, 2), 2, "dimm-b", null, PlugMode.Cold);

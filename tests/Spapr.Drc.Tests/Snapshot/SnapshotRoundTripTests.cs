@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Time.Testing;
+using Spapr.Drc.Tests.Support;
 
 namespace Spapr.Drc.Tests.Snapshot;
 
@@ -8,7 +8,8 @@ public sealed class SnapshotRoundTripTests
     [Fact]
     public void SaveSnapshot_ColdPluggedMachine_IsHeaderSized()
     {
-        using var registry = new DrcRegistry(timeProvider: new FakeTimeProvider(SnapshotTestKit.Start));
+        using var machine = new Machine(start: SnapshotTestKit.Start);
+        var registry = machine.Registry;
         registry.CreateConnectors(DrcType.Cpu, 0, 4);
         registry.Attach(DrcIndex.From(DrcType.Cpu, 0), "core0", null, PlugMode.Cold);
         registry.CreateConnectors(DrcType.Pci, 0, 8);
@@ -20,15 +21,18 @@ public sealed class SnapshotRoundTripTests
     [Fact]
     public void LoadSnapshot_PendingCpuTimerResumeRemaining_FiresAtTheSourceTime()
     {
-        var clock = new FakeTimeProvider(SnapshotTestKit.Start);
-        using var source = new DrcRegistry(timeProvider: clock);
+        using var sourceMachine = new Machine(start: SnapshotTestKit.Start);
+        var source = sourceMachine.Registry;
+        var clock = sourceMachine.Clock;
         source.CreateConnectors(DrcType.Cpu, 0, 2);
         var cpu1 = DrcIndex.From(DrcType.Cpu, 1);
         source.Attach(cpu1, "core1", null, PlugMode.Cold);
         source.RequestUnplug(cpu1);
         clock.Advance(TimeSpan.FromSeconds(6));
 
-        using var destination = SnapshotTestKit.Destination(source, null, out var destinationClock);
+        using var destinationMachine = SnapshotTestKit.Destination(source);
+        var destination = destinationMachine.Registry;
+        var destinationClock = destinationMachine.Clock;
         destination.LoadSnapshot(source.SaveSnapshot());
         DateTimeOffset? firedAt = null;
         destination.UnplugTimedOut += (_, e) => firedAt = destinationClock.GetUtcNow();
@@ -43,15 +47,18 @@ public sealed class SnapshotRoundTripTests
     [Fact]
     public void LoadSnapshot_PendingCpuTimerRestartFull_FiresAFullTimeoutAfterLoad()
     {
-        var clock = new FakeTimeProvider(SnapshotTestKit.Start);
-        using var source = new DrcRegistry(timeProvider: clock);
+        using var sourceMachine = new Machine(start: SnapshotTestKit.Start);
+        var source = sourceMachine.Registry;
+        var clock = sourceMachine.Clock;
         source.CreateConnectors(DrcType.Cpu, 0, 2);
         var cpu1 = DrcIndex.From(DrcType.Cpu, 1);
         source.Attach(cpu1, "core1", null, PlugMode.Cold);
         source.RequestUnplug(cpu1);
         clock.Advance(TimeSpan.FromSeconds(6));
 
-        using var destination = SnapshotTestKit.Destination(source, null, out var destinationClock);
+        using var destinationMachine = SnapshotTestKit.Destination(source);
+        var destination = destinationMachine.Registry;
+        var destinationClock = destinationMachine.Clock;
         destination.LoadSnapshot(source.SaveSnapshot(), new SnapshotLoadOptions { TimerMode = SnapshotTimerMode.RestartFull });
         DateTimeOffset? firedAt = null;
         destination.UnplugTimedOut += (_, e) => firedAt = destinationClock.GetUtcNow();
@@ -63,15 +70,17 @@ public sealed class SnapshotRoundTripTests
     [Fact]
     public void LoadSnapshot_PendingMemoryDevice_RestoresOneRequestOverItsLmbs()
     {
-        var clock = new FakeTimeProvider(SnapshotTestKit.Start);
-        using var source = new DrcRegistry(timeProvider: clock);
+        using var sourceMachine = new Machine(start: SnapshotTestKit.Start);
+        var source = sourceMachine.Registry;
+        var clock = sourceMachine.Clock;
         source.CreateConnectors(DrcType.Lmb, 0, 8);
         var first = DrcIndex.From(DrcType.Lmb, 2);
         source.AttachMemoryDevice(first, 4, "dimm0", null, PlugMode.Cold);
         source.RequestUnplug(DrcIndex.From(DrcType.Lmb, 3));
         var snapshot = source.SaveSnapshot();
 
-        using var destination = SnapshotTestKit.Destination(source, null, out _);
+        using var destinationMachine = SnapshotTestKit.Destination(source);
+        var destination = destinationMachine.Registry;
         destination.LoadSnapshot(snapshot);
 
         var pending = destination.GetPendingUnplugs();
@@ -84,8 +93,9 @@ public sealed class SnapshotRoundTripTests
     [Fact]
     public void LoadSnapshot_MemoryDevicePartlyReleased_DetachesTheReleasedLmbs()
     {
-        var clock = new FakeTimeProvider(SnapshotTestKit.Start);
-        using var source = new DrcRegistry(timeProvider: clock);
+        using var sourceMachine = new Machine(start: SnapshotTestKit.Start);
+        var source = sourceMachine.Registry;
+        var clock = sourceMachine.Clock;
         source.CreateConnectors(DrcType.Lmb, 0, 4);
         var lmb0 = DrcIndex.From(DrcType.Lmb, 0);
         source.AttachMemoryDevice(lmb0, 4, "dimm0", null, PlugMode.Cold);
@@ -94,7 +104,8 @@ public sealed class SnapshotRoundTripTests
         source.Rtas.SetIndicator((uint)RtasIndicator.Allocation, lmb0.Value, 0).Should().Be(RtasStatus.Success);
         var snapshot = source.SaveSnapshot();
 
-        using var destination = SnapshotTestKit.Destination(source, null, out _);
+        using var destinationMachine = SnapshotTestKit.Destination(source);
+        var destination = destinationMachine.Registry;
         destination.LoadSnapshot(snapshot);
 
         destination[lmb0].Device.Should().BeNull();
@@ -105,8 +116,9 @@ public sealed class SnapshotRoundTripTests
     [Fact]
     public void LoadSnapshot_QueuedEventsAndCounters_TravelExactly()
     {
-        var clock = new FakeTimeProvider(SnapshotTestKit.Start);
-        using var source = new DrcRegistry(timeProvider: clock);
+        using var sourceMachine = new Machine(start: SnapshotTestKit.Start);
+        var source = sourceMachine.Registry;
+        var clock = sourceMachine.Clock;
         source.CreateConnectors(DrcType.Cpu, 0, 4);
         source.NegotiateClientArchitecture();
         source.Attach(DrcIndex.From(DrcType.Cpu, 2), "core2", null, PlugMode.Hot);
@@ -114,7 +126,8 @@ public sealed class SnapshotRoundTripTests
         source.Attach(DrcIndex.From(DrcType.Cpu, 3), "core3", null, PlugMode.Hot);
         var snapshot = source.SaveSnapshot();
 
-        using var destination = SnapshotTestKit.Destination(source, null, out _);
+        using var destinationMachine = SnapshotTestKit.Destination(source);
+        var destination = destinationMachine.Registry;
         destination.LoadSnapshot(snapshot);
 
         destination.GetQueuedEvents().Should().Equal(source.GetQueuedEvents());
@@ -126,28 +139,31 @@ public sealed class SnapshotRoundTripTests
     [Fact]
     public void LoadSnapshot_InterruptedConfigureConnector_ResumesAtTheSameCursor()
     {
-        var clock = new FakeTimeProvider(SnapshotTestKit.Start);
-        using var source = new DrcRegistry(timeProvider: clock);
+        using var sourceMachine = new Machine(start: SnapshotTestKit.Start);
+        var source = sourceMachine.Registry;
+        var clock = sourceMachine.Clock;
         source.CreateConnectors(DrcType.Pci, 0, 1);
         var slot = DrcIndex.From(DrcType.Pci, 0);
-        source.Attach(slot, "nic", SnapshotTestKit.Fragment("nic"), PlugMode.Hot);
+        source.Attach(slot, "nic", Fragments.Nested("nic"), PlugMode.Hot);
         source.Rtas.SetIndicator((uint)RtasIndicator.Isolation, slot.Value, 1).Should().Be(RtasStatus.Success);
-        SnapshotTestKit.Configure(source, slot).Should().Be(ConfigureConnectorStatus.NextChild);
-        SnapshotTestKit.Configure(source, slot).Should().Be(ConfigureConnectorStatus.NextProperty);
+        sourceMachine.ConfigureOnce(slot).Should().Be(ConfigureConnectorStatus.NextChild);
+        sourceMachine.ConfigureOnce(slot).Should().Be(ConfigureConnectorStatus.NextProperty);
         var snapshot = source.SaveSnapshot();
 
-        using var destination = SnapshotTestKit.Destination(source, null, out _);
+        using var destinationMachine = SnapshotTestKit.Destination(source);
+        var destination = destinationMachine.Registry;
         destination.LoadSnapshot(snapshot);
 
-        SnapshotTestKit.Configure(destination, slot).Should().Be(SnapshotTestKit.Configure(source, slot));
+        destinationMachine.ConfigureOnce(slot).Should().Be(sourceMachine.ConfigureOnce(slot));
         destination.SaveSnapshot().Should().Equal(source.SaveSnapshot());
     }
 
     [Fact]
     public void LoadSnapshot_UnknownOptionalSection_IsSkipped()
     {
-        var clock = new FakeTimeProvider(SnapshotTestKit.Start);
-        using var source = new DrcRegistry(timeProvider: clock);
+        using var sourceMachine = new Machine(start: SnapshotTestKit.Start);
+        var source = sourceMachine.Registry;
+        var clock = sourceMachine.Clock;
         source.CreateConnectors(DrcType.Cpu, 0, 2);
         source.Attach(DrcIndex.From(DrcType.Cpu, 1), "core1", null, PlugMode.Cold);
         source.RequestUnplug(DrcIndex.From(DrcType.Cpu, 1));
@@ -156,7 +172,8 @@ public sealed class SnapshotRoundTripTests
         sections.Insert(1, new SnapshotTestKit.Section(0x7F01, 0, [1, 2, 3, 4, 5]));
         var extended = SnapshotTestKit.Assemble(sections);
 
-        using var destination = SnapshotTestKit.Destination(source, null, out _);
+        using var destinationMachine = SnapshotTestKit.Destination(source);
+        var destination = destinationMachine.Registry;
         destination.LoadSnapshot(extended);
 
         destination.SaveSnapshot().Should().Equal(snapshot);
@@ -165,15 +182,17 @@ public sealed class SnapshotRoundTripTests
     [Fact]
     public void LoadSnapshot_FromStream_MatchesSpanLoad()
     {
-        var clock = new FakeTimeProvider(SnapshotTestKit.Start);
-        using var source = new DrcRegistry(timeProvider: clock);
+        using var sourceMachine = new Machine(start: SnapshotTestKit.Start);
+        var source = sourceMachine.Registry;
+        var clock = sourceMachine.Clock;
         source.CreateConnectors(DrcType.Cpu, 0, 2);
         source.Attach(DrcIndex.From(DrcType.Cpu, 1), "core1", null, PlugMode.Hot);
         using var stream = new MemoryStream();
         source.SaveSnapshot(stream);
         stream.Position = 0;
 
-        using var destination = SnapshotTestKit.Destination(source, null, out _);
+        using var destinationMachine = SnapshotTestKit.Destination(source);
+        var destination = destinationMachine.Registry;
         destination.LoadSnapshot(stream);
 
         destination.SaveSnapshot().Should().Equal(source.SaveSnapshot());
@@ -182,11 +201,14 @@ public sealed class SnapshotRoundTripTests
     [Fact]
     public void LoadSnapshot_RegistryWithOwnPendingUnplug_DropsItForTheStreamsState()
     {
-        var clock = new FakeTimeProvider(SnapshotTestKit.Start);
-        using var source = new DrcRegistry(timeProvider: clock);
+        using var sourceMachine = new Machine(start: SnapshotTestKit.Start);
+        var source = sourceMachine.Registry;
+        var clock = sourceMachine.Clock;
         source.CreateConnectors(DrcType.Cpu, 0, 2);
         source.Attach(DrcIndex.From(DrcType.Cpu, 1), "core1", null, PlugMode.Cold);
-        using var destination = SnapshotTestKit.Destination(source, null, out var destinationClock);
+        using var destinationMachine = SnapshotTestKit.Destination(source);
+        var destination = destinationMachine.Registry;
+        var destinationClock = destinationMachine.Clock;
         destination.RequestUnplug(DrcIndex.From(DrcType.Cpu, 1));
         int timeouts = 0;
         destination.UnplugTimedOut += (_, _) => timeouts++;

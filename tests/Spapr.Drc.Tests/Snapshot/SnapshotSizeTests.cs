@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Time.Testing;
+using Spapr.Drc.Tests.Support;
 
 namespace Spapr.Drc.Tests.Snapshot;
 
@@ -13,34 +13,54 @@ public sealed class SnapshotSizeTests
     [Fact]
     public void SaveSnapshot_16384ColdPluggedLmbs_IsHeaderSized()
     {
-        using var registry = Machine(lmbsPerDevice: 16);
+        using var machine = DimmMachine(lmbsPerDevice: 16);
+        var registry = machine.Registry;
 
         registry.SaveSnapshot().Should().HaveCount(SnapshotFormat.MinimalStreamSize).And.HaveCount(45);
     }
 
     [Fact]
-    public void SaveSnapshot_EachPendingSingleLmbDevice_Adds68Bytes()
+    public void SaveSnapshot_EachPendingSingleLmbDevice_Adds68BytesPlusItsQueuedRemoveEvent()
     {
-        using var registry = Machine(lmbsPerDevice: 1);
+        using var machine = DimmMachine(lmbsPerDevice: 1);
+        var registry = machine.Registry;
         registry.RequestUnplug(DrcIndex.From(DrcType.Lmb, 0));
-        DrainEvents(registry);
         int previous = registry.SaveSnapshot().Length;
 
         for (uint id = 1; id <= 8; id++)
         {
             registry.RequestUnplug(DrcIndex.From(DrcType.Lmb, id * 1000));
-            DrainEvents(registry);
             int size = registry.SaveSnapshot().Length;
-            (size - previous).Should().Be(BytesPerPendingDevice).And.Be(68);
+            (size - previous).Should().Be(BytesPerPendingDevice + SnapshotFormat.EventRecordSize).And.Be(68 + 24);
             previous = size;
         }
     }
 
     [Fact]
+    public void SaveSnapshot_GuestTakesTheRemoveEvents_EachRequestTradesIts24ByteEventFor20BytesOfDetails()
+    {
+        using var machine = DimmMachine(lmbsPerDevice: 1);
+        var registry = machine.Registry;
+        for (uint id = 0; id < 8; id++)
+        {
+            registry.RequestUnplug(DrcIndex.From(DrcType.Lmb, id * 1000));
+        }
+
+        int queued = registry.SaveSnapshot().Length;
+        DrainEvents(registry);
+
+        // The events section (header 8, count 4, 8 x 24) goes; the optional details section (header 8, two counts 8, 8 x 20) comes.
+        (registry.SaveSnapshot().Length - queued).Should().Be(SnapshotFormat.SectionHeaderSize + 8 + (8 * SnapshotFormat.RequestDetailSize) - (SnapshotFormat.SectionHeaderSize + 4 + (8 * SnapshotFormat.EventRecordSize)))
+            .And.Be(176 - 204);
+    }
+
+    [Fact]
     public void SaveSnapshot_EachLmbOfAPendingMemoryDevice_Adds7Bytes()
     {
-        using var small = Machine(lmbsPerDevice: 16);
-        using var large = Machine(lmbsPerDevice: 64);
+        using var smallMachine = DimmMachine(lmbsPerDevice: 16);
+        using var largeMachine = DimmMachine(lmbsPerDevice: 64);
+        var small = smallMachine.Registry;
+        var large = largeMachine.Registry;
         small.RequestUnplug(DrcIndex.From(DrcType.Lmb, 0));
         large.RequestUnplug(DrcIndex.From(DrcType.Lmb, 0));
 
@@ -50,9 +70,11 @@ public sealed class SnapshotSizeTests
     [Fact]
     public void SaveSnapshot_EachQueuedEvent_Adds24Bytes()
     {
-        using var registry = Machine(lmbsPerDevice: 1);
-        registry.RequestUnplug(DrcIndex.From(DrcType.Lmb, 0));
-        registry.RequestUnplug(DrcIndex.From(DrcType.Lmb, 1));
+        using var machine = DimmMachine(lmbsPerDevice: 1);
+        var registry = machine.Registry;
+        registry.CreateConnectors(DrcType.Cpu, 1, 2);
+        registry.Attach(DrcIndex.From(DrcType.Cpu, 1), "core1", null, PlugMode.Hot);
+        registry.Attach(DrcIndex.From(DrcType.Cpu, 2), "core2", null, PlugMode.Hot);
         int withTwo = registry.SaveSnapshot().Length;
         registry.Rtas.CheckException(uint.MaxValue, new byte[DrcRtas.EventLogSize], out _).Should().Be(RtasStatus.Success);
 
@@ -68,15 +90,16 @@ public sealed class SnapshotSizeTests
         }
     }
 
-    private static DrcRegistry Machine(int lmbsPerDevice)
+    private static Machine DimmMachine(int lmbsPerDevice)
     {
-        var registry = new DrcRegistry(timeProvider: new FakeTimeProvider(SnapshotTestKit.Start));
+        var machine = new Machine(start: SnapshotTestKit.Start);
+        var registry = machine.Registry;
         registry.CreateConnectors(DrcType.Lmb, 0, Lmbs);
         for (uint id = 0; id < Lmbs; id += (uint)lmbsPerDevice)
         {
             registry.AttachMemoryDevice(DrcIndex.From(DrcType.Lmb, id), lmbsPerDevice, "dimm" + id, null, PlugMode.Cold);
         }
 
-        return registry;
+        return machine;
     }
 }

@@ -1,55 +1,48 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
-using Microsoft.Extensions.Time.Testing;
+using Spapr.Drc.Tests.Support;
 
 namespace Spapr.Drc.Tests.Snapshot;
 
-/// <summary>Builds machines, their destinations, and hand-edited streams for the snapshot tests.</summary>
+/// <summary>Hand-edited streams for the snapshot tests, and the destination machine an emulator builds to load one.</summary>
 internal static class SnapshotTestKit
 {
     public static readonly DateTimeOffset Start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
-    public static DeviceTreeNode Fragment(string name) =>
-        new DeviceTreeNode(name)
-            .Add(DeviceTreeProperty.FromCells("reg", 1, 2))
-            .Add(DeviceTreeProperty.FromString("compatible", "test"))
-            .Add(new DeviceTreeNode("child").Add(DeviceTreeProperty.FromCells("x", 7)));
-
     /// <summary>
-    /// A destination as an emulator builds it: the same connectors, and the source's devices cold-plugged
+    /// A destination as an emulator builds it: a machine with the same connectors, and the source's devices cold-plugged
     /// (a memory device over its whole LMB range), on a clock showing the source's time.
     /// </summary>
-    public static DrcRegistry Destination(DrcRegistry source, DrcOptions? options, out FakeTimeProvider clock)
+    public static Machine Destination(DrcRegistry source, DrcOptions? options = null)
     {
-        clock = new FakeTimeProvider(source.TimeProvider.GetUtcNow());
-        var destination = new DrcRegistry(options, clock);
-        foreach (var drc in source.Connectors)
+        var destination = new Machine(options, source.TimeProvider.GetUtcNow());
+        try
         {
-            destination.CreateConnector(drc.Type, drc.Id, drc.Owner);
-        }
+            foreach (var drc in source.Connectors)
+            {
+                destination.Create(drc.Type, drc.Id, drc.Owner);
+            }
 
-        // Every device whole, released LMBs of a device still being removed included: the stream says which went.
-        foreach (var device in source.Connectors.Select(c => c.AttachedDevice).OfType<AttachedDevice>().Distinct())
+            // Every device whole, released LMBs of a device still being removed included: the stream says which went.
+            foreach (var device in source.Connectors.Select(c => c.AttachedDevice).OfType<AttachedDevice>().Distinct())
+            {
+                if (device.Type == DrcType.Lmb)
+                {
+                    destination.Registry.AttachMemoryDevice(device.Index, device.Connectors.Length, device.Device, i => Fragments.Nested("lmb"), PlugMode.Cold);
+                }
+                else
+                {
+                    destination.Registry.Attach(device.Index, device.Device, device.FragmentAt(0), PlugMode.Cold);
+                }
+            }
+
+            return destination;
+        }
+        catch
         {
-            if (device.Type == DrcType.Lmb)
-            {
-                destination.AttachMemoryDevice(device.Index, device.Connectors.Length, device.Device, i => Fragment("lmb"), PlugMode.Cold);
-            }
-            else
-            {
-                destination.Attach(device.Index, device.Device, device.FragmentAt(0), PlugMode.Cold);
-            }
+            destination.Dispose();
+            throw;
         }
-
-        return destination;
-    }
-
-    /// <summary>One configure-connector call on a connector.</summary>
-    public static ConfigureConnectorStatus Configure(DrcRegistry registry, DrcIndex index)
-    {
-        var workArea = new byte[DrcRtas.WorkAreaSize];
-        BinaryPrimitives.WriteUInt32BigEndian(workArea, index.Value);
-        return registry.Rtas.ConfigureConnector(workArea);
     }
 
     /// <summary>The sections of a stream, to edit and reassemble with <see cref="Assemble"/>.</summary>

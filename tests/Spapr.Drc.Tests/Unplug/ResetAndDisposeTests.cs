@@ -1,3 +1,5 @@
+using Spapr.Drc.Tests.Support;
+
 namespace Spapr.Drc.Tests.Unplug;
 
 /// <summary>SPEC sections 5 and 6: reset completes pending unplugs and stops their timers; disposal stops every timer.</summary>
@@ -6,111 +8,84 @@ public sealed class ResetAndDisposeTests
     [Fact]
     public void Reset_WhilePending_CompletesByReset()
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        h.Registry.RequestUnplug(cpu);
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
+        machine.Registry.RequestUnplug(cpu);
 
-        h.Registry.Reset();
+        machine.Registry.Reset();
 
-        var completed = h.Completed.Should().ContainSingle().Subject;
+        var completed = machine.Notifications.Completed.Should().ContainSingle().Subject;
         completed.Outcome.Should().Be(UnplugOutcome.CompletedByReset);
         completed.IsTerminal.Should().BeTrue();
-        h.Registry[cpu].Device.Should().BeNull();
-        h.Registry[cpu].IsUnplugPending.Should().BeFalse();
+        machine.Registry[cpu].Device.Should().BeNull();
+        machine.Registry[cpu].IsUnplugPending.Should().BeFalse();
     }
 
     [Fact]
     public void Reset_WhilePending_NoTimeoutFiresLater()
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        h.Registry.RequestUnplug(cpu);
-        h.Clock.Advance(TimeSpan.FromSeconds(5));
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
+        machine.Registry.RequestUnplug(cpu);
+        machine.Clock.Advance(TimeSpan.FromSeconds(5));
 
-        h.Registry.Reset();
-        h.Clock.Advance(TimeSpan.FromMinutes(5));
+        machine.Registry.Reset();
+        machine.Clock.Advance(TimeSpan.FromMinutes(5));
 
-        h.TimedOut.Should().BeEmpty();
-        h.Notifications.Should().ContainSingle();
+        machine.Notifications.TimedOut.Should().BeEmpty();
+        machine.Notifications.Unplug.Should().ContainSingle();
     }
 
     [Fact]
     public void NegotiateClientArchitecture_WhilePending_CompletesByResetWithoutLaterTimeout()
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        h.Registry.RequestUnplug(cpu);
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
+        machine.Registry.RequestUnplug(cpu);
 
-        h.Registry.NegotiateClientArchitecture();
-        h.Clock.Advance(TimeSpan.FromMinutes(1));
+        machine.Registry.NegotiateClientArchitecture();
+        machine.Clock.Advance(TimeSpan.FromMinutes(1));
 
-        h.Notifications.Should().ContainSingle().Which.Args.Outcome.Should().Be(UnplugOutcome.CompletedByReset);
+        machine.Notifications.Unplug.Should().ContainSingle().Which.Outcome.Should().Be(UnplugOutcome.CompletedByReset);
     }
 
     [Fact]
     public void Reset_PendingMemoryDevice_OneCompletionForTheWholeDevice()
     {
-        using var h = new UnplugHarness();
-        var first = h.HotPlugMemory(16, 4);
-        h.Registry.RequestUnplug(first);
+        using var machine = new Machine();
+        var first = machine.HotAddMemory(16, 4);
+        machine.Registry.RequestUnplug(first);
 
-        h.Registry.Reset();
+        machine.Registry.Reset();
 
-        h.Completed.Should().ContainSingle().Which.Connectors.Should().HaveCount(4);
-        h.Registry.Connectors.Should().OnlyContain(c => c.Device == null);
+        machine.Notifications.Completed.Should().ContainSingle().Which.Connectors.Should().HaveCount(4);
+        machine.Registry.Connectors.Should().OnlyContain(c => c.Device == null);
     }
 
     [Fact]
     public void Dispose_WithPendingTimerOnFakeClock_NothingFiresAfterwards()
     {
-        var h = new UnplugHarness();
-        var cpu1 = h.HotPlug(DrcType.Cpu, 1);
-        var cpu2 = h.HotPlug(DrcType.Cpu, 2);
-        h.Registry.RequestUnplug(cpu1);
-        h.Clock.Advance(TimeSpan.FromSeconds(3));
-        h.Registry.RequestUnplug(cpu2);
+        var machine = new Machine(recordLogs: true);
+        var cpu1 = machine.HotAdd(DrcType.Cpu, 1);
+        var cpu2 = machine.HotAdd(DrcType.Cpu, 2);
+        machine.Registry.RequestUnplug(cpu1);
+        machine.Clock.Advance(TimeSpan.FromSeconds(3));
+        machine.Registry.RequestUnplug(cpu2);
 
-        h.Dispose();
-        h.Clock.Advance(TimeSpan.FromMinutes(5));
+        machine.Dispose();
+        machine.Clock.Advance(TimeSpan.FromMinutes(5));
 
-        h.Notifications.Should().BeEmpty();
-        h.Logger.Collector.GetSnapshot().Should().NotContain(r => r.Id.Id == 7 || r.Id.Id == 13);
-    }
-
-    [Fact]
-    public void Dispose_WithPendingTimerOnSystemClock_NothingFiresAfterwards()
-    {
-        var h = new UnplugHarness(clock: TimeProvider.System);
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        h.Registry.RequestUnplug(cpu, TimeSpan.FromMilliseconds(200));
-
-        h.Dispose();
-        Thread.Sleep(500);
-
-        h.Notifications.Should().BeEmpty();
-    }
-
-    [Fact]
-    public void RequestUnplug_OnSystemClock_TimesOutAfterTheShortTimeout()
-    {
-        using var h = new UnplugHarness(clock: TimeProvider.System);
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        using var timedOut = new ManualResetEventSlim();
-        h.Registry.UnplugTimedOut += (_, _) => timedOut.Set();
-
-        h.Registry.RequestUnplug(cpu, TimeSpan.FromMilliseconds(50));
-
-        timedOut.Wait(TimeSpan.FromSeconds(10)).Should().BeTrue();
-        h.TimedOut.Should().ContainSingle();
+        machine.Notifications.Unplug.Should().BeEmpty();
+        machine.Logger.Collector.GetSnapshot().Should().NotContain(r => r.Id.Id == 7 || r.Id.Id == 13);
     }
 
     [Fact]
     public void Dispose_Twice_DoesNotThrow()
     {
-        var h = new UnplugHarness();
-        h.Dispose();
+        var machine = new Machine();
+        machine.Dispose();
 
-        var act = h.Dispose;
+        var act = machine.Dispose;
 
         act.Should().NotThrow();
     }
@@ -118,11 +93,11 @@ public sealed class ResetAndDisposeTests
     [Fact]
     public void RequestUnplug_AfterDispose_ThrowsObjectDisposed()
     {
-        var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        h.Dispose();
+        var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
+        machine.Dispose();
 
-        var act = () => h.Registry.RequestUnplug(cpu);
+        var act = () => machine.Registry.RequestUnplug(cpu);
 
         act.Should().Throw<ObjectDisposedException>();
     }

@@ -1,4 +1,4 @@
-using Spapr.Drc.Tests.Unplug;
+using Spapr.Drc.Tests.Support;
 
 namespace Spapr.Drc.Tests.Unplug;
 
@@ -8,15 +8,15 @@ public sealed class SentenceTests
     [Fact]
     public void PendingUnplug_ToString_IsASentenceNamingDeviceRequestAndWaitingLmbs()
     {
-        using var h = new UnplugHarness();
-        var first = h.HotPlugMemory(8, 4, device: "dimm0");
-        var result = h.Registry.RequestUnplug(first, TimeSpan.FromSeconds(30));
-        h.GuestRelease(DrcIndex.From(DrcType.Lmb, 9));
+        using var machine = new Machine();
+        var first = machine.HotAddMemory(8, 4, device: "dimm0");
+        var result = machine.Registry.RequestUnplug(first, TimeSpan.FromSeconds(30));
+        machine.GuestRelease(DrcIndex.From(DrcType.Lmb, 9));
 
-        var text = h.Registry.GetPendingUnplugs().Single().ToString();
+        var text = machine.Registry.GetPendingUnplugs().Single().ToString();
 
         text.Should().NotContain("ImmutableArray").And.NotContain("Spapr.Drc");
-        text.Should().Be($"dimm0: request {result.RequestId} waits for LMB 8, 10-11; 30 seconds left");
+        text.Should().Be($"dimm0: request {result.RequestId}; Remove queued, not taken by the guest yet; LMB 9 released, LMB 8, 10-11 held; last guest call unusable LMB 9 -> 0 at +0 s; 30 s left");
     }
 
     [Theory]
@@ -27,10 +27,10 @@ public sealed class SentenceTests
     [InlineData(150_000_000L, "15 seconds")]
     public void RequestUnplug_ShortTimeout_MessageNeverSaysZeroSeconds(long ticks, string said)
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
 
-        var result = h.Registry.RequestUnplug(cpu, TimeSpan.FromTicks(ticks));
+        var result = machine.Registry.RequestUnplug(cpu, TimeSpan.FromTicks(ticks));
 
         result.Message.Should().EndWith($"timeout {said}.");
     }
@@ -38,11 +38,11 @@ public sealed class SentenceTests
     [Fact]
     public void AlreadyPending_UnderASecondLeft_SaysTheFraction()
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        h.Registry.RequestUnplug(cpu, TimeSpan.FromSeconds(2));
-        h.Clock.Advance(TimeSpan.FromMilliseconds(1500));
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
+        machine.Registry.RequestUnplug(cpu, TimeSpan.FromSeconds(2));
+        machine.Clock.Advance(TimeSpan.FromMilliseconds(1500));
 
-        h.Registry.RequestUnplug(cpu).Message.Should().Contain("unplug is still pending, 500 ms timeout remaining");
+        machine.Registry.RequestUnplug(cpu).Message.Should().Contain("unplug is still pending, 500 ms timeout remaining");
     }
 }

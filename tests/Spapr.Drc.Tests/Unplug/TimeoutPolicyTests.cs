@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Spapr.Drc.Tests.Support;
 
 namespace Spapr.Drc.Tests.Unplug;
 
@@ -10,86 +11,86 @@ public sealed class TimeoutPolicyTests
     [Fact]
     public void TimeoutPolicy_Default_IsKeepPending()
     {
-        using var h = new UnplugHarness();
+        using var machine = new Machine();
 
-        h.Registry.TimeoutPolicy.Should().Be(UnplugTimeoutPolicy.KeepPending);
+        machine.Registry.TimeoutPolicy.Should().Be(UnplugTimeoutPolicy.KeepPending);
     }
 
     [Fact]
     public void Timeout_KeepPending_LeavesTheRequestPendingWithoutDeadline()
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        h.Registry.RequestUnplug(cpu);
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
+        machine.Registry.RequestUnplug(cpu);
 
-        h.Clock.Advance(CpuTimeout);
+        machine.Clock.Advance(CpuTimeout);
 
-        var drc = h.Registry[cpu];
+        var drc = machine.Registry[cpu];
         drc.IsUnplugPending.Should().BeTrue();
         drc.UnplugDeadline.Should().BeNull();
         drc.UnplugTimeRemaining.Should().Be(TimeSpan.Zero, "the time is up; the request waits for a late release or a retry");
-        h.Registry.GetPendingUnplugs().Should().ContainSingle().Which.TimedOut.Should().BeTrue();
+        machine.Registry.GetPendingUnplugs().Should().ContainSingle().Which.TimedOut.Should().BeTrue();
     }
 
     [Fact]
     public void LateRelease_KeepPending_CompletesAndNotifies()
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        h.Registry.RequestUnplug(cpu);
-        h.Clock.Advance(CpuTimeout + TimeSpan.FromSeconds(20));
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
+        machine.Registry.RequestUnplug(cpu);
+        machine.Clock.Advance(CpuTimeout + TimeSpan.FromSeconds(20));
 
-        h.GuestRelease(cpu);
+        machine.GuestRelease(cpu);
 
-        h.Completed.Should().ContainSingle().Which.Outcome.Should().Be(UnplugOutcome.Completed);
-        h.Registry[cpu].Device.Should().BeNull();
+        machine.Notifications.Completed.Should().ContainSingle().Which.Outcome.Should().Be(UnplugOutcome.Completed);
+        machine.Registry[cpu].Device.Should().BeNull();
     }
 
     [Fact]
     public void Timeout_ClearRequest_IsTerminalAndClearsTheFlag()
     {
-        using var h = new UnplugHarness(new DrcOptions { TimeoutPolicy = UnplugTimeoutPolicy.ClearRequest });
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        h.Registry.RequestUnplug(cpu);
+        using var machine = new Machine(new DrcOptions { TimeoutPolicy = UnplugTimeoutPolicy.ClearRequest });
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
+        machine.Registry.RequestUnplug(cpu);
 
-        h.Clock.Advance(CpuTimeout);
+        machine.Clock.Advance(CpuTimeout);
 
-        var timedOut = h.TimedOut.Should().ContainSingle().Subject;
+        var timedOut = machine.Notifications.TimedOut.Should().ContainSingle().Subject;
         timedOut.IsTerminal.Should().BeTrue();
-        h.Registry[cpu].IsUnplugPending.Should().BeFalse();
-        h.Registry.GetPendingUnplugs().Should().BeEmpty();
+        machine.Registry[cpu].IsUnplugPending.Should().BeFalse();
+        machine.Registry.GetPendingUnplugs().Should().BeEmpty();
     }
 
     [Fact]
     public void LateRelease_ClearRequest_LeavesTheDeviceAttached()
     {
-        using var h = new UnplugHarness(new DrcOptions { TimeoutPolicy = UnplugTimeoutPolicy.ClearRequest });
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        h.Registry.RequestUnplug(cpu);
-        h.Clock.Advance(CpuTimeout);
+        using var machine = new Machine(new DrcOptions { TimeoutPolicy = UnplugTimeoutPolicy.ClearRequest });
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
+        machine.Registry.RequestUnplug(cpu);
+        machine.Clock.Advance(CpuTimeout);
 
-        h.GuestRelease(cpu);
+        machine.GuestRelease(cpu);
 
-        var drc = h.Registry[cpu];
+        var drc = machine.Registry[cpu];
         drc.Device.Should().NotBeNull();
         drc.State.Should().Be(DrcState.LogicalUnusable);
-        h.Completed.Should().BeEmpty();
-        h.Registry.AssertInvariants();
+        machine.Notifications.Completed.Should().BeEmpty();
+        machine.Registry.AssertInvariants();
     }
 
     [Fact]
     public void RequestUnplug_AfterClearRequestTimeout_StartsANewRequest()
     {
-        using var h = new UnplugHarness(new DrcOptions { TimeoutPolicy = UnplugTimeoutPolicy.ClearRequest });
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        h.Registry.RequestUnplug(cpu);
-        h.Clock.Advance(CpuTimeout);
-        long oldId = h.TimedOut.Single().RequestId;
+        using var machine = new Machine(new DrcOptions { TimeoutPolicy = UnplugTimeoutPolicy.ClearRequest });
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
+        machine.Registry.RequestUnplug(cpu);
+        machine.Clock.Advance(CpuTimeout);
+        long oldId = machine.Notifications.TimedOut.Single().RequestId;
 
-        var again = h.Registry.RequestUnplug(cpu);
+        var again = machine.Registry.RequestUnplug(cpu);
 
         again.Status.Should().Be(UnplugRequestStatus.Requested);
-        h.Registry.GetPendingUnplugs().Single().RequestId.Should().NotBe(oldId);
+        machine.Registry.GetPendingUnplugs().Single().RequestId.Should().NotBe(oldId);
     }
 
     [Theory]
@@ -97,13 +98,13 @@ public sealed class TimeoutPolicyTests
     [InlineData(UnplugTimeoutPolicy.ClearRequest)]
     public void Timeout_EitherPolicy_LogsWarningWithEventId7(UnplugTimeoutPolicy policy)
     {
-        using var h = new UnplugHarness(new DrcOptions { TimeoutPolicy = policy });
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        h.Registry.RequestUnplug(cpu);
+        using var machine = new Machine(new DrcOptions { TimeoutPolicy = policy }, recordLogs: true);
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
+        machine.Registry.RequestUnplug(cpu);
 
-        h.Clock.Advance(CpuTimeout);
+        machine.Clock.Advance(CpuTimeout);
 
-        var record = h.Logger.Collector.GetSnapshot().Should().ContainSingle(r => r.Id.Id == 7).Subject;
+        var record = machine.Logger.Collector.GetSnapshot().Should().ContainSingle(r => r.Id.Id == 7).Subject;
         record.Level.Should().Be(LogLevel.Warning);
         record.Message.Should().Contain(cpu.ToString()).And.Contain("CPU 1").And.Contain(policy.ToString());
     }
@@ -111,76 +112,76 @@ public sealed class TimeoutPolicyTests
     [Fact]
     public void Timeout_OneTickBeforeDeadline_LogsNoWarning()
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        h.Registry.RequestUnplug(cpu);
+        using var machine = new Machine(recordLogs: true);
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
+        machine.Registry.RequestUnplug(cpu);
 
-        h.Clock.Advance(CpuTimeout - TimeSpan.FromTicks(1));
+        machine.Clock.Advance(CpuTimeout - TimeSpan.FromTicks(1));
 
-        h.Logger.Collector.GetSnapshot().Should().NotContain(r => r.Id.Id == 7);
+        machine.Logger.Collector.GetSnapshot().Should().NotContain(r => r.Id.Id == 7);
     }
 
     [Fact]
     public void Retry_AfterKeepPendingTimeout_TimesOutAgainAfterAFullTimeout()
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        h.Registry.RequestUnplug(cpu);
-        h.Clock.Advance(CpuTimeout + TimeSpan.FromSeconds(5));
-        h.Registry.RequestUnplug(cpu);
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
+        machine.Registry.RequestUnplug(cpu);
+        machine.Clock.Advance(CpuTimeout + TimeSpan.FromSeconds(5));
+        machine.Registry.RequestUnplug(cpu);
 
-        h.Clock.Advance(CpuTimeout - TimeSpan.FromTicks(1));
-        int before = h.TimedOut.Count;
-        h.Clock.Advance(TimeSpan.FromTicks(1));
+        machine.Clock.Advance(CpuTimeout - TimeSpan.FromTicks(1));
+        int before = machine.Notifications.TimedOut.Count;
+        machine.Clock.Advance(TimeSpan.FromTicks(1));
 
         before.Should().Be(1);
-        h.TimedOut.Should().HaveCount(2).And.OnlyContain(e => !e.IsTerminal);
+        machine.Notifications.TimedOut.Should().HaveCount(2).And.OnlyContain(e => !e.IsTerminal);
     }
 
     [Fact]
     public void Retry_AfterKeepPendingTimeoutOfLmbWithOverride_RequeuesCountIndexedRemove()
     {
-        using var h = new UnplugHarness();
-        var first = h.HotPlugMemory(16, 4);
-        h.Registry.RequestUnplug(first, TimeSpan.FromSeconds(30));
-        h.Clock.Advance(TimeSpan.FromSeconds(30));
+        using var machine = new Machine();
+        var first = machine.HotAddMemory(16, 4);
+        machine.Registry.RequestUnplug(first, TimeSpan.FromSeconds(30));
+        machine.Clock.Advance(TimeSpan.FromSeconds(30));
 
-        var retry = h.Registry.RequestUnplug(first);
+        var retry = machine.Registry.RequestUnplug(first);
 
         retry.Status.Should().Be(UnplugRequestStatus.Retried);
-        h.RemoveEvents().Should().HaveCount(2).And.OnlyContain(e => e.Identifier == HotplugIdentifier.DrcCountIndexed && e.Count == 4 && e.Index == first);
+        machine.RemoveEvents().Should().HaveCount(2).And.OnlyContain(e => e.Identifier == HotplugIdentifier.DrcCountIndexed && e.Count == 4 && e.Index == first);
     }
 
     [Fact]
     public void Retry_WithoutOverrideAfterTimeoutOfOverriddenRequest_ReArmsWithTheRequestsTimeout()
     {
-        using var h = new UnplugHarness();
-        var first = h.HotPlugMemory(16, 4);
-        h.Registry.RequestUnplug(first, TimeSpan.FromSeconds(30));
-        h.Clock.Advance(TimeSpan.FromSeconds(30));
+        using var machine = new Machine();
+        var first = machine.HotAddMemory(16, 4);
+        machine.Registry.RequestUnplug(first, TimeSpan.FromSeconds(30));
+        machine.Clock.Advance(TimeSpan.FromSeconds(30));
 
-        var retry = h.Registry.RequestUnplug(first);
-        h.Clock.Advance(TimeSpan.FromSeconds(30));
+        var retry = machine.Registry.RequestUnplug(first);
+        machine.Clock.Advance(TimeSpan.FromSeconds(30));
 
         retry.TimeRemaining.Should().Be(TimeSpan.FromSeconds(30));
-        h.TimedOut.Should().HaveCount(2);
+        machine.Notifications.TimedOut.Should().HaveCount(2);
     }
 
     [Fact]
     public void Retry_WithOverrideAfterTimeout_UsesTheOverride()
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        h.Registry.RequestUnplug(cpu);
-        h.Clock.Advance(TimeSpan.FromSeconds(15));
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
+        machine.Registry.RequestUnplug(cpu);
+        machine.Clock.Advance(TimeSpan.FromSeconds(15));
 
-        var retry = h.Registry.RequestUnplug(cpu, TimeSpan.FromSeconds(60));
-        h.Clock.Advance(TimeSpan.FromSeconds(59));
-        int before = h.TimedOut.Count;
-        h.Clock.Advance(TimeSpan.FromSeconds(1));
+        var retry = machine.Registry.RequestUnplug(cpu, TimeSpan.FromSeconds(60));
+        machine.Clock.Advance(TimeSpan.FromSeconds(59));
+        int before = machine.Notifications.TimedOut.Count;
+        machine.Clock.Advance(TimeSpan.FromSeconds(1));
 
         retry.TimeRemaining.Should().Be(TimeSpan.FromSeconds(60));
         before.Should().Be(1);
-        h.TimedOut.Should().HaveCount(2);
+        machine.Notifications.TimedOut.Should().HaveCount(2);
     }
 }

@@ -1,3 +1,5 @@
+using Spapr.Drc.Tests.Support;
+
 namespace Spapr.Drc.Tests.Unplug;
 
 /// <summary>
@@ -22,59 +24,59 @@ public sealed class UnplugLifecycleRandomTests
     public void RandomSteps_AnyOrder_EveryRequestEndsExactlyOnceAndTimeoutsFireOnlyAtDeadlines(int seed, UnplugTimeoutPolicy policy)
     {
         var random = new Random(seed);
-        using var h = new UnplugHarness(new DrcOptions { TimeoutPolicy = policy });
-        var devices = new[] { h.HotPlug(DrcType.Cpu, 1), h.HotPlug(DrcType.Cpu, 2), h.HotPlugMemory(16, 2) };
+        using var machine = new Machine(new DrcOptions { TimeoutPolicy = policy });
+        var devices = new[] { machine.HotAdd(DrcType.Cpu, 1), machine.HotAdd(DrcType.Cpu, 2), machine.HotAddMemory(16, 2) };
         var created = new HashSet<long>();
         int checkedNotifications = 0;
 
         for (int step = 0; step < 80; step++)
         {
             var device = devices[random.Next(devices.Length)];
-            var before = h.Registry.GetPendingUnplugs().ToDictionary(p => p.RequestId);
+            var before = machine.Registry.GetPendingUnplugs().ToDictionary(p => p.RequestId);
             switch (random.Next(7))
             {
                 case 0:
                 case 1:
-                    var result = h.Registry.RequestUnplug(device, random.Next(3) == 0 ? TimeSpan.FromSeconds(random.Next(1, 30)) : null);
+                    var result = machine.Registry.RequestUnplug(device, random.Next(3) == 0 ? TimeSpan.FromSeconds(random.Next(1, 30)) : null);
                     if (result.Status is UnplugRequestStatus.Requested or UnplugRequestStatus.CompletedImmediately)
                     {
-                        created.Add(LastRequestId(h, device, created));
+                        created.Add(LastRequestId(machine, device, created));
                     }
 
                     break;
                 case 2:
-                    h.Clock.Advance(TimeSpan.FromSeconds(random.Next(0, 20)) + TimeSpan.FromMilliseconds(random.Next(1000)));
+                    machine.Clock.Advance(TimeSpan.FromSeconds(random.Next(0, 20)) + TimeSpan.FromMilliseconds(random.Next(1000)));
                     break;
                 case 3:
-                    h.Registry.CancelUnplug(device);
+                    machine.Registry.CancelUnplug(device);
                     break;
                 case 4:
-                    foreach (var lmb in ConnectorsOf(h, device))
+                    foreach (var lmb in ConnectorsOf(machine, device))
                     {
-                        h.Registry.Rtas.SetIndicator(UnplugHarness.Isolation, lmb.Value, 0);
-                        h.Registry.Rtas.SetIndicator(UnplugHarness.Allocation, lmb.Value, 0);
+                        machine.Registry.Rtas.SetIndicator(Machine.Isolation, lmb.Value, 0);
+                        machine.Registry.Rtas.SetIndicator(Machine.Allocation, lmb.Value, 0);
                     }
 
                     break;
                 case 5:
-                    h.Unisolate(ConnectorsOf(h, device).Last());
+                    machine.Unisolate(ConnectorsOf(machine, device).Last());
                     break;
                 default:
                     if (random.Next(4) == 0)
                     {
-                        h.Registry.Reset();
+                        machine.Registry.Reset();
                     }
                     else
                     {
-                        Replug(h, device);
+                        Replug(machine, device);
                     }
 
                     break;
             }
 
-            h.Registry.AssertInvariants();
-            var now = h.Clock.GetUtcNow();
-            foreach (var (_, args) in h.Notifications.Skip(checkedNotifications))
+            machine.Registry.AssertInvariants();
+            var now = machine.Clock.GetUtcNow();
+            foreach (var args in machine.Notifications.Unplug.Skip(checkedNotifications))
             {
                 if (args.Outcome == UnplugOutcome.TimedOut)
                 {
@@ -85,8 +87,8 @@ public sealed class UnplugLifecycleRandomTests
                 }
             }
 
-            checkedNotifications = h.Notifications.Count;
-            foreach (var pending in h.Registry.GetPendingUnplugs())
+            checkedNotifications = machine.Notifications.Unplug.Count;
+            foreach (var pending in machine.Registry.GetPendingUnplugs())
             {
                 if (pending.Deadline is { } deadline)
                 {
@@ -95,48 +97,48 @@ public sealed class UnplugLifecycleRandomTests
             }
         }
 
-        h.Registry.Reset();
-        h.Clock.Advance(TimeSpan.FromMinutes(5));
+        machine.Registry.Reset();
+        machine.Clock.Advance(TimeSpan.FromMinutes(5));
 
         created.Should().HaveCountGreaterThan(2, "the walk must exercise several requests");
-        var terminal = h.Notifications.Where(n => n.Args.IsTerminal).Select(n => n.Args.RequestId).ToList();
+        var terminal = machine.Notifications.Unplug.Where(n => n.IsTerminal).Select(n => n.RequestId).ToList();
         terminal.Should().OnlyHaveUniqueItems("a request ends once");
         terminal.Should().BeEquivalentTo(created, "every request ends");
-        h.Notifications.Select(n => n.Args.RequestId).Should().OnlyContain(id => created.Contains(id));
-        h.Registry.GetPendingUnplugs().Should().BeEmpty();
+        machine.Notifications.Unplug.Select(n => n.RequestId).Should().OnlyContain(id => created.Contains(id));
+        machine.Registry.GetPendingUnplugs().Should().BeEmpty();
     }
 
-    private static IReadOnlyList<DrcIndex> ConnectorsOf(UnplugHarness h, DrcIndex device) =>
+    private static IReadOnlyList<DrcIndex> ConnectorsOf(Machine machine, DrcIndex device) =>
         device.Type == DrcType.Lmb ? [device, new DrcIndex(device.Value + 1)] : [device];
 
-    private static long LastRequestId(UnplugHarness h, DrcIndex device, HashSet<long> known)
+    private static long LastRequestId(Machine machine, DrcIndex device, HashSet<long> known)
     {
         // The new id is either still pending, or (released at once) in the completion just raised.
-        var pending = h.Registry.GetPendingUnplugs().Where(p => ConnectorsOf(h, device).Contains(p.Index) && !known.Contains(p.RequestId)).Select(p => p.RequestId);
-        var ended = h.Notifications.Select(n => n.Args).Where(a => a.Index == device && !known.Contains(a.RequestId)).Select(a => a.RequestId);
+        var pending = machine.Registry.GetPendingUnplugs().Where(p => ConnectorsOf(machine, device).Contains(p.Index) && !known.Contains(p.RequestId)).Select(p => p.RequestId);
+        var ended = machine.Notifications.Unplug.Where(a => a.Index == device && !known.Contains(a.RequestId)).Select(a => a.RequestId);
         return pending.Concat(ended).Distinct().Should().ContainSingle().Subject;
     }
 
-    private static void Replug(UnplugHarness h, DrcIndex device)
+    private static void Replug(Machine machine, DrcIndex device)
     {
-        var connectors = ConnectorsOf(h, device);
-        if (!connectors.All(c => h.Registry[c].Device is null && h.Registry[c].State == DrcState.LogicalUnusable))
+        var connectors = ConnectorsOf(machine, device);
+        if (!connectors.All(c => machine.Registry[c].Device is null && machine.Registry[c].State == DrcState.LogicalUnusable))
         {
             return;
         }
 
         if (device.Type == DrcType.Lmb)
         {
-            h.Registry.AttachMemoryDevice(device, connectors.Count, "DIMM again", i => UnplugHarness.Fragment("lmb@" + i.Id), PlugMode.Hot);
+            machine.Registry.AttachMemoryDevice(device, connectors.Count, "DIMM again", i => Fragments.Simple("lmb@" + i.Id), PlugMode.Hot);
         }
         else
         {
-            h.Registry.Attach(device, "core again", UnplugHarness.Fragment("cpu@" + device.Id), PlugMode.Hot);
+            machine.Registry.Attach(device, "core again", Fragments.Simple("cpu@" + device.Id), PlugMode.Hot);
         }
 
         foreach (var c in connectors)
         {
-            h.Acquire(c);
+            machine.Acquire(c);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Spapr.Drc.Tests.Support;
 
 namespace Spapr.Drc.Tests.Unplug;
 
@@ -8,15 +9,15 @@ public sealed class UnplugMetricsTests
     [Fact]
     public void Counters_SeedStory_CountRequestsAndNotificationsByTag()
     {
-        using var h = new UnplugHarness();
-        using var metrics = new MetricsRecorder(h.Registry);
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
+        using var machine = new Machine();
+        using var metrics = new MetricsRecorder(machine.Registry);
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
 
-        h.Registry.RequestUnplug(cpu);
-        h.Registry.RequestUnplug(cpu);
-        h.Clock.Advance(TimeSpan.FromSeconds(15));
-        h.Registry.RequestUnplug(cpu);
-        h.GuestRelease(cpu);
+        machine.Registry.RequestUnplug(cpu);
+        machine.Registry.RequestUnplug(cpu);
+        machine.Clock.Advance(TimeSpan.FromSeconds(15));
+        machine.Registry.RequestUnplug(cpu);
+        machine.GuestRelease(cpu);
 
         metrics.Sum("spapr.drc.unplug.requests", "status", "Requested").Should().Be(1);
         metrics.Sum("spapr.drc.unplug.requests", "status", "Retried").Should().Be(1);
@@ -62,21 +63,21 @@ public sealed class UnplugMetricsTests
     [Fact]
     public void Counters_EveryTerminalOutcome_CountedOnce()
     {
-        using var h = new UnplugHarness(new DrcOptions { TimeoutPolicy = UnplugTimeoutPolicy.ClearRequest });
-        using var metrics = new MetricsRecorder(h.Registry);
-        var cpus = Enumerable.Range(1, 5).Select(i => h.HotPlug(DrcType.Cpu, (uint)i)).ToArray();
+        using var machine = new Machine(new DrcOptions { TimeoutPolicy = UnplugTimeoutPolicy.ClearRequest });
+        using var metrics = new MetricsRecorder(machine.Registry);
+        var cpus = Enumerable.Range(1, 5).Select(i => machine.HotAdd(DrcType.Cpu, (uint)i)).ToArray();
         foreach (var cpu in cpus)
         {
-            h.Registry.RequestUnplug(cpu);
+            machine.Registry.RequestUnplug(cpu);
         }
 
-        h.GuestRelease(cpus[0]);
-        h.Unisolate(cpus[1]);
-        h.Registry.CancelUnplug(cpus[2]);
-        h.Registry.RequestUnplug(cpus[3], TimeSpan.FromSeconds(1));
-        h.Clock.Advance(TimeSpan.FromSeconds(15));
-        h.Registry.RequestUnplug(cpus[4]);
-        h.Registry.Reset();
+        machine.GuestRelease(cpus[0]);
+        machine.Unisolate(cpus[1]);
+        machine.Registry.CancelUnplug(cpus[2]);
+        machine.Registry.RequestUnplug(cpus[3], TimeSpan.FromSeconds(1));
+        machine.Clock.Advance(TimeSpan.FromSeconds(15));
+        machine.Registry.RequestUnplug(cpus[4]);
+        machine.Registry.Reset();
 
         foreach (var outcome in new[] { "Completed", "RejectedByGuest", "Cancelled", "CompletedByReset" })
         {
@@ -89,11 +90,11 @@ public sealed class UnplugMetricsTests
     [Fact]
     public void HotplugEventCounter_CountsAddAndRemove()
     {
-        using var h = new UnplugHarness();
-        using var metrics = new MetricsRecorder(h.Registry);
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
+        using var machine = new Machine();
+        using var metrics = new MetricsRecorder(machine.Registry);
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
 
-        h.Registry.RequestUnplug(cpu);
+        machine.Registry.RequestUnplug(cpu);
 
         metrics.Sum("spapr.drc.hotplug_events").Should().Be(2);
     }
@@ -101,18 +102,18 @@ public sealed class UnplugMetricsTests
     [Fact]
     public void PendingGauge_FollowsPendingRequests()
     {
-        using var h = new UnplugHarness();
-        using var metrics = new MetricsRecorder(h.Registry);
-        var cpu1 = h.HotPlug(DrcType.Cpu, 1);
-        var cpu2 = h.HotPlug(DrcType.Cpu, 2);
-        var first = h.HotPlugMemory(16, 4);
+        using var machine = new Machine();
+        using var metrics = new MetricsRecorder(machine.Registry);
+        var cpu1 = machine.HotAdd(DrcType.Cpu, 1);
+        var cpu2 = machine.HotAdd(DrcType.Cpu, 2);
+        var first = machine.HotAddMemory(16, 4);
 
-        h.Registry.RequestUnplug(cpu1);
-        h.Registry.RequestUnplug(cpu2);
-        h.Registry.RequestUnplug(first);
+        machine.Registry.RequestUnplug(cpu1);
+        machine.Registry.RequestUnplug(cpu2);
+        machine.Registry.RequestUnplug(first);
         long three = metrics.ObservePending();
-        h.GuestRelease(cpu1);
-        h.Registry.CancelUnplug(first);
+        machine.GuestRelease(cpu1);
+        machine.Registry.CancelUnplug(first);
 
         three.Should().Be(3);
         metrics.ObservePending().Should().Be(1);
@@ -121,15 +122,15 @@ public sealed class UnplugMetricsTests
     [Fact]
     public void Meter_TwoRegistries_ListenerSeesOnlyItsOwn()
     {
-        using var h = new UnplugHarness();
-        using var other = new UnplugHarness();
-        using var metrics = new MetricsRecorder(h.Registry);
-        var cpu = other.HotPlug(DrcType.Cpu, 1);
+        using var machine = new Machine();
+        using var other = new Machine();
+        using var metrics = new MetricsRecorder(machine.Registry);
+        var cpu = other.HotAdd(DrcType.Cpu, 1);
 
         other.Registry.RequestUnplug(cpu);
 
         metrics.Sum("spapr.drc.unplug.requests").Should().Be(0);
-        h.Registry.Metrics.Meter.Name.Should().Be("Spapr.Drc");
+        machine.Registry.Metrics.Meter.Name.Should().Be("Spapr.Drc");
     }
 
     /// <summary>Listens to one registry's meter instance only, so parallel tests do not mix.</summary>

@@ -1,3 +1,5 @@
+using Spapr.Drc.Tests.Support;
+
 namespace Spapr.Drc.Tests.Unplug;
 
 /// <summary>SPEC section 6: pending state, deadline and time left per connector; the registry's list of pending unplugs.</summary>
@@ -6,14 +8,14 @@ public sealed class UnplugObservabilityTests
     [Fact]
     public void Connector_PendingCpu_ShowsDeadlineAndTimeLeft()
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        var t0 = h.Clock.GetUtcNow();
-        h.Registry.RequestUnplug(cpu);
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
+        var t0 = machine.Clock.GetUtcNow();
+        machine.Registry.RequestUnplug(cpu);
 
-        h.Clock.Advance(TimeSpan.FromSeconds(4));
+        machine.Clock.Advance(TimeSpan.FromSeconds(4));
 
-        var drc = h.Registry[cpu];
+        var drc = machine.Registry[cpu];
         drc.IsUnplugPending.Should().BeTrue();
         drc.UnplugDeadline.Should().Be(t0 + TimeSpan.FromSeconds(15));
         drc.UnplugTimeRemaining.Should().Be(TimeSpan.FromSeconds(11));
@@ -22,10 +24,10 @@ public sealed class UnplugObservabilityTests
     [Fact]
     public void Connector_NothingRequested_ShowsNothingPending()
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
 
-        var drc = h.Registry[cpu];
+        var drc = machine.Registry[cpu];
 
         drc.IsUnplugPending.Should().BeFalse();
         drc.UnplugDeadline.Should().BeNull();
@@ -35,11 +37,11 @@ public sealed class UnplugObservabilityTests
     [Fact]
     public void Connector_PendingWithoutTimeout_PendingButNoDeadline()
     {
-        using var h = new UnplugHarness();
-        var first = h.HotPlugMemory(16, 2);
-        h.Registry.RequestUnplug(first);
+        using var machine = new Machine();
+        var first = machine.HotAddMemory(16, 2);
+        machine.Registry.RequestUnplug(first);
 
-        var drc = h.Registry[first];
+        var drc = machine.Registry[first];
 
         drc.IsUnplugPending.Should().BeTrue();
         drc.UnplugDeadline.Should().BeNull();
@@ -49,30 +51,30 @@ public sealed class UnplugObservabilityTests
     [Fact]
     public void Connector_AfterRelease_ShowsNothingPending()
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        h.Registry.RequestUnplug(cpu);
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
+        machine.Registry.RequestUnplug(cpu);
 
-        h.GuestRelease(cpu);
+        machine.GuestRelease(cpu);
 
-        h.Registry[cpu].IsUnplugPending.Should().BeFalse();
-        h.Registry[cpu].UnplugDeadline.Should().BeNull();
+        machine.Registry[cpu].IsUnplugPending.Should().BeFalse();
+        machine.Registry[cpu].UnplugDeadline.Should().BeNull();
     }
 
     [Fact]
     public void GetPendingUnplugs_SeveralDevices_ListsOneEntryPerRequestInIndexOrder()
     {
-        using var h = new UnplugHarness();
-        var cpu2 = h.HotPlug(DrcType.Cpu, 2, device: "core 2");
-        var cpu1 = h.HotPlug(DrcType.Cpu, 1, device: "core 1");
-        var first = h.HotPlugMemory(16, 3, device: "DIMM");
-        var t0 = h.Clock.GetUtcNow();
-        h.Registry.RequestUnplug(cpu2);
-        h.Clock.Advance(TimeSpan.FromSeconds(1));
-        h.Registry.RequestUnplug(first);
-        h.Registry.RequestUnplug(cpu1);
+        using var machine = new Machine();
+        var cpu2 = machine.HotAdd(DrcType.Cpu, 2, device: "core 2");
+        var cpu1 = machine.HotAdd(DrcType.Cpu, 1, device: "core 1");
+        var first = machine.HotAddMemory(16, 3, device: "DIMM");
+        var t0 = machine.Clock.GetUtcNow();
+        machine.Registry.RequestUnplug(cpu2);
+        machine.Clock.Advance(TimeSpan.FromSeconds(1));
+        machine.Registry.RequestUnplug(first);
+        machine.Registry.RequestUnplug(cpu1);
 
-        var pending = h.Registry.GetPendingUnplugs();
+        var pending = machine.Registry.GetPendingUnplugs();
 
         pending.Select(p => p.Index).Should().Equal(cpu1, cpu2, first);
         pending.Select(p => p.Device).Should().Equal("core 1", "core 2", "DIMM");
@@ -88,24 +90,24 @@ public sealed class UnplugObservabilityTests
     [Fact]
     public void GetPendingUnplugs_NothingPending_IsEmpty()
     {
-        using var h = new UnplugHarness();
-        h.HotPlug(DrcType.Cpu, 1);
+        using var machine = new Machine();
+        machine.HotAdd(DrcType.Cpu, 1);
 
-        h.Registry.GetPendingUnplugs().Should().BeEmpty();
+        machine.Registry.GetPendingUnplugs().Should().BeEmpty();
     }
 
     [Fact]
     public void Notification_Args_CarryNameDeviceAndTimes()
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 8, device: "core 8");
-        var t0 = h.Clock.GetUtcNow();
-        h.Registry.RequestUnplug(cpu);
-        h.Clock.Advance(TimeSpan.FromSeconds(2));
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 8, device: "core 8");
+        var t0 = machine.Clock.GetUtcNow();
+        machine.Registry.RequestUnplug(cpu);
+        machine.Clock.Advance(TimeSpan.FromSeconds(2));
 
-        h.GuestRelease(cpu);
+        machine.GuestRelease(cpu);
 
-        var e = h.Completed.Single();
+        var e = machine.Notifications.Completed.Single();
         e.Index.Should().Be(cpu);
         e.Name.Should().Be("CPU 8");
         e.Device.Should().Be("core 8");
@@ -117,13 +119,13 @@ public sealed class UnplugObservabilityTests
     [Fact]
     public void Notifications_RaisedOutsideTheLock_HandlerMayQueryTheRegistry()
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
         bool? pendingSeenByHandler = null;
-        h.Registry.UnplugTimedOut += (_, e) => pendingSeenByHandler = h.Registry[e.Index].IsUnplugPending;
-        h.Registry.RequestUnplug(cpu);
+        machine.Registry.UnplugTimedOut += (_, e) => pendingSeenByHandler = machine.Registry[e.Index].IsUnplugPending;
+        machine.Registry.RequestUnplug(cpu);
 
-        h.Clock.Advance(TimeSpan.FromSeconds(15));
+        machine.Clock.Advance(TimeSpan.FromSeconds(15));
 
         pendingSeenByHandler.Should().BeTrue();
     }

@@ -1,3 +1,5 @@
+using Spapr.Drc.Tests.Support;
+
 namespace Spapr.Drc.Tests.Unplug;
 
 /// <summary>SPEC section 6: timeouts per type, their defaults, and the validation of options and per-request overrides.</summary>
@@ -77,51 +79,52 @@ public sealed class UnplugOptionsTests
     [MemberData(nameof(InvalidTimeouts))]
     public void RequestUnplug_InvalidOverride_ThrowsArgumentOutOfRangeAndChangesNothing(TimeSpan timeout)
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
 
-        var act = () => h.Registry.RequestUnplug(cpu, timeout);
+        var act = () => machine.Registry.RequestUnplug(cpu, timeout);
 
         act.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("timeout");
-        h.Registry[cpu].IsUnplugPending.Should().BeFalse();
-        h.RemoveEvents().Should().BeEmpty();
+        machine.Registry[cpu].IsUnplugPending.Should().BeFalse();
+        machine.RemoveEvents().Should().BeEmpty();
     }
 
     [Fact]
     public void RequestUnplug_OverrideLongerThanDefault_FiresAtTheOverride()
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
 
-        var result = h.Registry.RequestUnplug(cpu, TimeSpan.FromSeconds(40));
-        h.Clock.Advance(TimeSpan.FromSeconds(39));
-        int before = h.TimedOut.Count;
-        h.Clock.Advance(TimeSpan.FromSeconds(1));
+        var result = machine.Registry.RequestUnplug(cpu, TimeSpan.FromSeconds(40));
+        machine.Clock.Advance(TimeSpan.FromSeconds(39));
+        int before = machine.Notifications.TimedOut.Count;
+        machine.Clock.Advance(TimeSpan.FromSeconds(1));
 
         result.TimeRemaining.Should().Be(TimeSpan.FromSeconds(40));
         before.Should().Be(0);
-        h.TimedOut.Should().ContainSingle();
+        machine.Notifications.TimedOut.Should().ContainSingle();
     }
 
     [Fact]
     public void RequestUnplug_InfiniteOverrideForCpu_NeverTimesOut()
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
 
-        var result = h.Registry.RequestUnplug(cpu, Timeout.InfiniteTimeSpan);
-        h.Clock.Advance(TimeSpan.FromDays(60));
+        var result = machine.Registry.RequestUnplug(cpu, Timeout.InfiniteTimeSpan);
+        machine.Clock.Advance(TimeSpan.FromDays(60));
 
         result.TimeRemaining.Should().Be(Timeout.InfiniteTimeSpan);
-        h.TimedOut.Should().BeEmpty();
-        h.Registry[cpu].UnplugDeadline.Should().BeNull();
+        machine.Notifications.TimedOut.Should().BeEmpty();
+        machine.Registry[cpu].UnplugDeadline.Should().BeNull();
     }
 
     [Fact]
     public void Options_ChangedAfterRegistryCreated_DoNotAffectIt()
     {
         var options = new DrcOptions();
-        using var registry = new DrcRegistry(options);
+        using var machine = new Machine(options);
+        var registry = machine.Registry;
 
         options.SetUnplugTimeout(DrcType.Cpu, TimeSpan.FromSeconds(1));
         options.TimeoutPolicy = UnplugTimeoutPolicy.ClearRequest;
@@ -133,7 +136,8 @@ public sealed class UnplugOptionsTests
     [Fact]
     public void GetUnplugTimeout_Registry_ReflectsOptions()
     {
-        using var registry = new DrcRegistry(new DrcOptions().SetUnplugTimeout(DrcType.Lmb, TimeSpan.FromSeconds(90)));
+        using var machine = new Machine(new DrcOptions().SetUnplugTimeout(DrcType.Lmb, TimeSpan.FromSeconds(90)));
+        var registry = machine.Registry;
 
         registry.GetUnplugTimeout(DrcType.Lmb).Should().Be(TimeSpan.FromSeconds(90));
         registry.GetUnplugTimeout(DrcType.Cpu).Should().Be(TimeSpan.FromSeconds(15));

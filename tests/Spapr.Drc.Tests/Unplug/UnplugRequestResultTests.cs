@@ -1,3 +1,5 @@
+using Spapr.Drc.Tests.Support;
+
 namespace Spapr.Drc.Tests.Unplug;
 
 /// <summary>
@@ -11,28 +13,28 @@ public sealed class UnplugRequestResultTests
     [Fact]
     public void Message_RequestedWithTimeout_SaysTheTimeoutInSeconds()
     {
-        using var h = new UnplugHarness(new DrcOptions().SetUnplugTimeout(DrcType.Cpu, TimeSpan.FromMilliseconds(2500)));
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
+        using var machine = new Machine(new DrcOptions().SetUnplugTimeout(DrcType.Cpu, TimeSpan.FromMilliseconds(2500)));
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
 
-        h.Registry.RequestUnplug(cpu).Message.Should().Be($"CPU 1 ({cpu}) unplug requested; waiting for the guest, timeout 2.5 seconds.");
+        machine.Registry.RequestUnplug(cpu).Message.Should().Be($"CPU 1 ({cpu}) unplug requested; waiting for the guest, timeout 2.5 seconds.");
     }
 
     [Fact]
     public void Message_RequestedWithoutTimeout_SaysSo()
     {
-        using var h = new UnplugHarness();
-        var lmb = h.HotPlug(DrcType.Lmb, 3);
+        using var machine = new Machine();
+        var lmb = machine.HotAdd(DrcType.Lmb, 3);
 
-        h.Registry.RequestUnplug(lmb, Timeout.InfiniteTimeSpan).Message.Should().Be($"LMB 3 ({lmb}) unplug requested; waiting for the guest (no timeout).");
+        machine.Registry.RequestUnplug(lmb, Timeout.InfiniteTimeSpan).Message.Should().Be($"LMB 3 ({lmb}) unplug requested; waiting for the guest (no timeout).");
     }
 
     [Fact]
     public void Message_DeviceTheGuestNeverTook_SaysItWasReleasedAtOnce()
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1, acquire: false);
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1, acquire: false);
 
-        var result = h.Registry.RequestUnplug(cpu);
+        var result = machine.Registry.RequestUnplug(cpu);
 
         result.Status.Should().Be(UnplugRequestStatus.CompletedImmediately);
         result.Message.Should().Be($"CPU 1 ({cpu}) was released at once: the guest never took the device.");
@@ -42,19 +44,19 @@ public sealed class UnplugRequestResultTests
     [Fact]
     public void Message_Retry_SaysTheRequestWentAgain()
     {
-        using var h = new UnplugHarness(new DrcOptions().SetUnplugTimeout(DrcType.Cpu, Timeout.InfiniteTimeSpan));
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        h.Registry.RequestUnplug(cpu);
+        using var machine = new Machine(new DrcOptions().SetUnplugTimeout(DrcType.Cpu, Timeout.InfiniteTimeSpan));
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
+        machine.Registry.RequestUnplug(cpu);
 
-        h.Registry.RequestUnplug(cpu).Message.Should().Be($"CPU 1 ({cpu}) unplug request sent to the guest again.");
+        machine.Registry.RequestUnplug(cpu).Message.Should().Be($"CPU 1 ({cpu}) unplug request sent to the guest again.");
     }
 
     [Fact]
     public void Equality_DeferredAndWrittenOutMessages_CompareByTheirText()
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
-        var result = h.Registry.RequestUnplug(cpu);
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
+        var result = machine.Registry.RequestUnplug(cpu);
         var same = new UnplugRequestResult(result.Status, result.Index, result.RequestId, result.TimeRemaining, result.Message);
         var other = new UnplugRequestResult(result.Status, result.Index, result.RequestId, result.TimeRemaining, "something else");
         var otherRequest = new UnplugRequestResult(result.Status, result.Index, result.RequestId + 1, result.TimeRemaining);
@@ -70,32 +72,32 @@ public sealed class UnplugRequestResultTests
     [Fact]
     public void RequestId_NewRetriedAndAlreadyPending_IsTheDevicesOneRequest()
     {
-        using var h = new UnplugHarness();
-        var cpu = h.HotPlug(DrcType.Cpu, 1);
+        using var machine = new Machine();
+        var cpu = machine.HotAdd(DrcType.Cpu, 1);
         var ids = new List<long>();
-        h.Registry.UnplugTimedOut += (_, e) => ids.Add(e.RequestId);
+        machine.Registry.UnplugTimedOut += (_, e) => ids.Add(e.RequestId);
 
-        var first = h.Registry.RequestUnplug(cpu);
-        var again = h.Registry.RequestUnplug(cpu);
-        h.Clock.Advance(DrcOptions.DefaultCpuUnplugTimeout);
-        var retried = h.Registry.RequestUnplug(cpu);
+        var first = machine.Registry.RequestUnplug(cpu);
+        var again = machine.Registry.RequestUnplug(cpu);
+        machine.Clock.Advance(DrcOptions.DefaultCpuUnplugTimeout);
+        var retried = machine.Registry.RequestUnplug(cpu);
 
         first.RequestId.Should().BePositive();
         (again.Status, again.RequestId).Should().Be((UnplugRequestStatus.AlreadyPending, first.RequestId));
         (retried.Status, retried.RequestId).Should().Be((UnplugRequestStatus.Retried, first.RequestId));
         ids.Should().Equal(first.RequestId);
-        h.Registry.TryGetDevice(cpu, out var device).Should().BeTrue();
+        machine.Registry.TryGetDevice(cpu, out var device).Should().BeTrue();
         device!.PendingRequestId.Should().Be(first.RequestId);
     }
 
     [Fact]
     public void RequestId_Refusals_AreZero()
     {
-        using var h = new UnplugHarness();
-        h.Registry.CreateConnector(DrcType.Cpu, 2);
+        using var machine = new Machine();
+        machine.Registry.CreateConnector(DrcType.Cpu, 2);
 
-        h.Registry.RequestUnplug(Cpu1).RequestId.Should().Be(0);
-        h.Registry.RequestUnplug(DrcIndex.From(DrcType.Cpu, 2)).RequestId.Should().Be(0);
+        machine.Registry.RequestUnplug(Cpu1).RequestId.Should().Be(0);
+        machine.Registry.RequestUnplug(DrcIndex.From(DrcType.Cpu, 2)).RequestId.Should().Be(0);
     }
 
     [Fact]

@@ -1,8 +1,11 @@
-namespace Spapr.Drc.Tests.Unplug;
+using Spapr.Drc.Stress.Infrastructure;
+
+namespace Spapr.Drc.Stress.Concurrency;
 
 /// <summary>
 /// Host requests, guest releases, real timer callbacks and pause/resume of the virtual clock racing each other:
-/// no deadlock, the invariants hold, and every request still ends exactly once.
+/// no deadlock, the invariants hold, and every request still ends exactly once. (Moved from the unit tests: it runs
+/// real threads against the system clock.)
 /// </summary>
 public sealed class UnplugConcurrencyTests
 {
@@ -10,8 +13,8 @@ public sealed class UnplugConcurrencyTests
     public async Task RequestsReleasesTimeoutsAndPauses_Concurrently_EveryRequestEndsOnce()
     {
         var clock = new PausableTimeProvider(TimeProvider.System);
-        using var h = new UnplugHarness(clock: clock);
-        var cpus = Enumerable.Range(1, 4).Select(i => h.HotPlug(DrcType.Cpu, (uint)i)).ToArray();
+        using var machine = new RealClockMachine(clock);
+        var cpus = Enumerable.Range(1, 4).Select(i => machine.HotAdd(DrcType.Cpu, (uint)i)).ToArray();
         // Counted iterations, not a wall-clock window: on a loaded machine the tasks may start late.
         const int Iterations = 3000;
         int running = 2;
@@ -24,11 +27,11 @@ public sealed class UnplugConcurrencyTests
                 var cpu = cpus[random.Next(cpus.Length)];
                 if (random.Next(4) == 0)
                 {
-                    h.Registry.CancelUnplug(cpu);
+                    machine.Registry.CancelUnplug(cpu);
                 }
                 else
                 {
-                    h.Registry.RequestUnplug(cpu, TimeSpan.FromMilliseconds(random.Next(1, 10)));
+                    machine.Registry.RequestUnplug(cpu, TimeSpan.FromMilliseconds(random.Next(1, 10)));
                 }
             }
 
@@ -43,18 +46,18 @@ public sealed class UnplugConcurrencyTests
                 switch (random.Next(3))
                 {
                     case 0:
-                        h.Registry.Rtas.SetIndicator(UnplugHarness.Isolation, cpu.Value, 0);
-                        h.Registry.Rtas.SetIndicator(UnplugHarness.Allocation, cpu.Value, 0);
+                        machine.Registry.Rtas.SetIndicator(RtasIndicator.Isolation, cpu, 0);
+                        machine.Registry.Rtas.SetIndicator(RtasIndicator.Allocation, cpu, 0);
                         break;
                     case 1:
-                        h.Unisolate(cpu);
+                        machine.Unisolate(cpu);
                         break;
                     default:
-                        if (h.Registry.TryAttach(cpu, "core", UnplugHarness.Fragment("cpu"), PlugMode.Hot, out _))
+                        if (machine.Registry.TryAttach(cpu, "core", RealClockMachine.Fragment("cpu"), PlugMode.Hot, out _))
                         {
-                            h.Registry.Rtas.SetIndicator(UnplugHarness.Allocation, cpu.Value, 1);
-                            h.Registry.Rtas.SetIndicator(UnplugHarness.Isolation, cpu.Value, 1);
-                            h.ConfigureToEnd(cpu);
+                            machine.Registry.Rtas.SetIndicator(RtasIndicator.Allocation, cpu, 1);
+                            machine.Registry.Rtas.SetIndicator(RtasIndicator.Isolation, cpu, 1);
+                            machine.ConfigureToEnd(cpu);
                         }
 
                         break;
@@ -78,13 +81,13 @@ public sealed class UnplugConcurrencyTests
         (await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(30)))).Should().BeSameAs(all, "nothing may deadlock");
         await all;
         clock.Resume();
-        h.Registry.Reset();
+        machine.Registry.Reset();
         await Task.Delay(50);
 
-        h.Registry.AssertInvariants();
-        h.Registry.GetPendingUnplugs().Should().BeEmpty();
-        var terminal = h.Notifications.Where(n => n.Args.IsTerminal).Select(n => n.Args.RequestId).ToList();
+        machine.Registry.AssertInvariants();
+        machine.Registry.GetPendingUnplugs().Should().BeEmpty();
+        var terminal = machine.Notifications.Where(n => n.IsTerminal).Select(n => n.RequestId).ToList();
         terminal.Should().NotBeEmpty().And.OnlyHaveUniqueItems();
-        h.Notifications.Where(n => !n.Args.IsTerminal).Select(n => n.Args.RequestId).Except(terminal).Should().BeEmpty("a timed-out request still ends");
+        machine.Notifications.Where(n => !n.IsTerminal).Select(n => n.RequestId).Except(terminal).Should().BeEmpty("a timed-out request still ends");
     }
 }
