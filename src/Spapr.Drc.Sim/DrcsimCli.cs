@@ -2,11 +2,12 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Reflection;
 using Spapr.Drc.Sim.Pictures;
+using Spapr.Drc.Sim.Replay;
 using Spapr.Drc.Sim.Runner;
 
 namespace Spapr.Drc.Sim;
 
-/// <summary>The drcsim command line: run, demo, diagram.</summary>
+/// <summary>The drcsim command line: run, demo, diagram, replay.</summary>
 internal static class DrcsimCli
 {
     /// <summary>Exit code of an unexpected failure inside drcsim itself (a bug), reported without a stack trace.</summary>
@@ -103,7 +104,7 @@ internal static class DrcsimCli
             Description = "The connector class: logical (CPU, PHB, LMB, PMEM) or physical (PCI).",
             DefaultValueFactory = _ => "logical",
         };
-        classOption.AcceptOnlyFromAmong("logical", "physical");
+        classOption.AcceptOnlyFromAmong([.. Format.Classes.Keys]);
         var formatOption = new Option<string>("--format")
         {
             Description = "mermaid (GitHub renders it in Markdown) or dot (Graphviz).",
@@ -113,7 +114,7 @@ internal static class DrcsimCli
         var diagram = new Command("diagram", "Print a connector class's state machine, generated from the library's transition table.") { classOption, formatOption };
         diagram.SetAction(parse =>
         {
-            var drcClass = parse.GetValue(classOption) == "physical" ? DrcClass.Physical : DrcClass.Logical;
+            var drcClass = Format.Classes[parse.GetValue(classOption)!];
             output.Write(parse.GetValue(formatOption) == "dot" ? StateDiagram.Dot(drcClass) : StateDiagram.Mermaid(drcClass));
             return 0;
         });
@@ -123,6 +124,7 @@ internal static class DrcsimCli
             run,
             demo,
             diagram,
+            BuildReplay(output, error),
         };
 
         // The default prints the entry assembly's version, which is the test host's when tests run drcsim in-process.
@@ -132,6 +134,28 @@ internal static class DrcsimCli
         }
 
         return root;
+    }
+
+    /// <summary><c>replay &lt;trace.jsonl&gt; [--json] [--timeouts]</c>: a real guest's recorded calls against the library.</summary>
+    private static Command BuildReplay(TextWriter output, TextWriter error)
+    {
+        var trace = new Argument<string>("trace")
+        {
+            Description = "A real-guest trace (JSON lines, as tests/Spapr.Drc.RealGuest records them).",
+        };
+        var json = new Option<bool>("--json") { Description = "One JSON object per compared line, then a summary object." };
+        var timeouts = new Option<bool>("--timeouts")
+        {
+            Description = "Give the library its default unplug timeouts and run the clock past every deadline after the last line (QEMU 7.2 has none: an unplug that never completes then differs).",
+        };
+        var replay = new Command("replay", "Replay a recorded real-guest trace against the library and compare every answer; the last line is \"N agree, M differ\".")
+        {
+            trace,
+            json,
+            timeouts,
+        };
+        replay.SetAction(parse => ReplayCommand.RunFile(parse.GetValue(trace)!, output, error, parse.GetValue(json), parse.GetValue(timeouts)));
+        return replay;
     }
 
     /// <summary>Runs one scenario quietly and writes its swim-lane SVG; the run's messages still go to stderr.</summary>

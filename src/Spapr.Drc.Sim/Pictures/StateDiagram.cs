@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Spapr.Drc.Sim.Runner;
 
 namespace Spapr.Drc.Sim.Pictures;
 
@@ -61,7 +62,7 @@ internal static class StateDiagram
         return text.ToString();
     }
 
-    public static string ClassName(DrcClass drcClass) => drcClass == DrcClass.Physical ? "physical" : "logical";
+    private static string ClassName(DrcClass drcClass) => Format.ClassWord(drcClass);
 
     /// <summary>The states of a class that its rules mention, in number order (PhysicalAvailable is never entered).</summary>
     private static IEnumerable<DrcState> States(DrcClass drcClass) =>
@@ -82,17 +83,10 @@ internal static class StateDiagram
     internal static string Label(DrcTransitionRule rule, bool hasEarlierRow)
     {
         var label = new StringBuilder();
-        bool isolation = rule.Indicator == RtasIndicator.Isolation;
-        label.Append(isolation ? "isolation" : "allocation").Append('=').Append(rule.Value.ToString(CultureInfo.InvariantCulture)).Append(' ');
-        label.Append(isolation ? (rule.Value == 0 ? "isolate" : "unisolate") : (rule.Value == 0 ? "unusable" : "usable"));
-        label.Append(rule.Condition switch
-        {
-            DrcTransitionCondition.NoDevice => " if no device",
-            DrcTransitionCondition.UnplugPending => " if unplug pending",
-            DrcTransitionCondition.UnplugPendingWithDevice => " if unplug pending with device",
-            DrcTransitionCondition.IsolateWithoutRequest => " if LMB without unplug request",
-            _ => hasEarlierRow ? " otherwise" : string.Empty,
-        });
+        label.Append(Format.Indicator(rule.Indicator)).Append('=').Append(rule.Value.ToString(CultureInfo.InvariantCulture)).Append(' ');
+        label.Append(Format.IndicatorValue(rule.Indicator, rule.Value));
+        string condition = Format.Condition(rule.Condition);
+        label.Append(condition.Length > 0 ? " if " + condition : hasEarlierRow ? " otherwise" : string.Empty);
         label.Append(CultureInfo.InvariantCulture, $": {(int)rule.Status} {rule.Status}");
         if ((rule.Effects & DrcTransitionEffects.ReleaseIfPending) != 0)
         {

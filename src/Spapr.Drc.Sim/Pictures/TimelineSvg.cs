@@ -63,7 +63,7 @@ internal static class TimelineSvg
             double barY = y + ((LaneHeight - BarHeight) / 2);
             xml.WriteStartElement("g");
             xml.WriteAttributeString("class", "lane");
-            xml.WriteAttributeString("data-index", lane.Index.ToString());
+            xml.WriteAttributeString("data-index", Format.Index(lane.Index));
             xml.WriteAttributeString("data-machine", lane.Machine.ToString(CultureInfo.InvariantCulture));
             string label = (manyMachines ? string.Create(CultureInfo.InvariantCulture, $"M{lane.Machine} ") : string.Empty) + Format.Connector(lane.Name, lane.Index);
             Text(xml, 10, barY + 15, label, "lane-label");
@@ -105,7 +105,7 @@ internal static class TimelineSvg
 
             foreach (var n in recording.Notifications.Where(n => n.Machine == lane.Machine && n.Index == lane.Index))
             {
-                if (n.Kind == "hotplug-event-queued")
+                if (n.Kind == NotificationListener.HotplugEventQueued)
                 {
                     EventTick(xml, X(n.TimeMs), barY, n);
                 }
@@ -159,9 +159,9 @@ internal static class TimelineSvg
     {
         var (colour, symbol) = n.Kind switch
         {
-            "unplug-completed" => ("#2e7d32", "\u2713"),
-            "unplug-timed-out" => ("#e65100", "!"),
-            "unplug-rejected-by-guest" => ("#b71c1c", "\u2717"),
+            NotificationListener.UnplugCompleted => ("#2e7d32", "\u2713"),
+            NotificationListener.UnplugTimedOut => ("#e65100", "!"),
+            NotificationListener.UnplugRejectedByGuest => ("#b71c1c", "\u2717"),
             _ => ("#455a64", "\u2205"),
         };
         xml.WriteStartElement("g");

@@ -9,7 +9,20 @@ namespace Spapr.Drc.Sim.Runner;
 internal static class ScenarioParser
 {
     internal const string Verbs = "machine, connector, plug, unplug, cancel, rtas, guest, check-exception, advance, pause, resume, reset, negotiate, save, load, show, expect";
-    private const string TypeNames = "cpu, phb, pci, lmb, pmem";
+
+    /// <summary>The connector types by their words, from the library's class table (no other list of types exists).</summary>
+    private static readonly Dictionary<string, DrcType> Types = DrcKind.All.ToDictionary(k => Format.TypeWord(k.Type), k => k.Type, StringComparer.Ordinal);
+
+    /// <summary>"cpu, phb, pci, lmb, pmem": the type words in table order, for messages.</summary>
+    private static readonly string TypeNames = string.Join(", ", DrcKind.All.Select(k => Format.TypeWord(k.Type)));
+
+    private static readonly Dictionary<string, UnplugTimeoutPolicy> Policies = Format.TimeoutPolicies.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
+
+    private static readonly Dictionary<string, uint> IndicatorTypes = Format.Indicators.ToDictionary(i => i.Value, i => (uint)i.Key, StringComparer.Ordinal);
+
+    private static readonly Dictionary<string, uint> IndicatorValues = Format.IndicatorValues.ToDictionary(v => v.Word, v => v.Value, StringComparer.Ordinal);
+
+    private static readonly Dictionary<string, GuestAction> GuestActions = Enum.GetValues<GuestAction>().ToDictionary(a => Format.GuestVerb(a)["guest ".Length..], a => a, StringComparer.Ordinal);
 
     /// <summary>Parses a whole scenario.</summary>
     /// <exception cref="ScenarioException">The first malformed line.</exception>
@@ -77,17 +90,11 @@ internal static class ScenarioParser
         return step;
     }
 
-    internal static DrcType ParseType(int line, string word) => word.ToLowerInvariant() switch
-    {
-        "cpu" => DrcType.Cpu,
-        "phb" => DrcType.Phb,
-        "pci" => DrcType.Pci,
-        "lmb" => DrcType.Lmb,
-        "pmem" => DrcType.Pmem,
-        _ => throw new ScenarioException(line, $"unknown connector type '{word}' (expected {TypeNames})"),
-    };
+    internal static DrcType ParseType(int line, string word) => Types.TryGetValue(word.ToLowerInvariant(), out var type)
+        ? type
+        : throw new ScenarioException(line, $"unknown connector type '{word}' (expected {TypeNames})");
 
-    internal static bool IsType(string word) => word.ToLowerInvariant() is "cpu" or "phb" or "pci" or "lmb" or "pmem";
+    internal static bool IsType(string word) => Types.ContainsKey(word.ToLowerInvariant());
 
     /// <summary>A 32-bit number, hex with <c>0x</c> or decimal.</summary>
     internal static uint ParseNumber(int line, string word, string what)
@@ -160,12 +167,9 @@ internal static class ScenarioParser
             var value = option[(eq + 1)..];
             if (key == "timeout-action")
             {
-                policy = value switch
-                {
-                    "keep-pending" => UnplugTimeoutPolicy.KeepPending,
-                    "clear-request" => UnplugTimeoutPolicy.ClearRequest,
-                    _ => throw new ScenarioException(line, $"bad timeout-action '{value}' (expected keep-pending or clear-request)"),
-                };
+                policy = Policies.TryGetValue(value, out var named)
+                    ? named
+                    : throw new ScenarioException(line, $"bad timeout-action '{value}' (expected {string.Join(" or ", Policies.Keys)})");
             }
             else if (key.EndsWith("-timeout", StringComparison.Ordinal))
             {
@@ -230,7 +234,7 @@ internal static class ScenarioParser
                     cold = false;
                     break;
                 case "lmbs":
-                    if (type != DrcType.Lmb)
+                    if (!DrcKind.Of(type).DeviceSpansConnectors)
                     {
                         throw new ScenarioException(line, "lmbs <n> is only for lmb devices");
                     }
@@ -282,7 +286,7 @@ internal static class ScenarioParser
                 return new SetIndicatorStep(line, text, indicator, index, value);
             case "get-sensor-state":
                 var sensorWord = reader.Next("a sensor type (entity-sense or a number)");
-                uint sensor = sensorWord == "entity-sense" ? (uint)RtasSensor.EntitySense : ParseNumber(line, sensorWord, "a sensor type");
+                uint sensor = sensorWord == Format.EntitySenseWord ? (uint)RtasSensor.EntitySense : ParseNumber(line, sensorWord, "a sensor type");
                 return new GetSensorStateStep(line, text, sensor, ParseNumber(line, reader.Next("a connector index"), "a connector index"));
             case "configure-connector":
                 return new ConfigureConnectorStep(line, text, ParseNumber(line, reader.Next("a connector index"), "a connector index"));
@@ -291,32 +295,34 @@ internal static class ScenarioParser
         }
     }
 
-    private static uint ParseIndicator(int line, string word) => word switch
-    {
-        "isolation" => (uint)RtasIndicator.Isolation,
-        "allocation" => (uint)RtasIndicator.Allocation,
-        "dr-indicator" => (uint)RtasIndicator.DrIndicator,
-        _ => ParseNumber(line, word, "an indicator type"),
-    };
+    private static uint ParseIndicator(int line, string word) =>
+        IndicatorTypes.TryGetValue(word, out uint indicator) ? indicator : ParseNumber(line, word, "an indicator type");
 
-    private static uint ParseIndicatorValue(int line, string word) => word switch
-    {
-        "isolate" or "unusable" => 0,
-        "unisolate" or "usable" => 1,
-        _ => ParseNumber(line, word, "an indicator value"),
-    };
+    private static uint ParseIndicatorValue(int line, string word) =>
+        IndicatorValues.TryGetValue(word, out uint value) ? value : ParseNumber(line, word, "an indicator value");
 
     private static GuestStep ParseGuest(int line, string text, Words reader)
     {
-        var action = reader.Next("add, remove or reject") switch
+        var word = reader.Next("add, remove or reject");
+        var action = GuestActions.TryGetValue(word, out var named)
+            ? named
+            : throw new ScenarioException(line, $"unknown guest action '{word}' (expected add, remove or reject)");
+        var target = ParseTarget(reader);
+        if (reader.AtEnd)
         {
-            "add" => GuestAction.Add,
-            "remove" => GuestAction.Remove,
-            "reject" => GuestAction.Reject,
-            var other => throw new ScenarioException(line, $"unknown guest action '{other}' (expected add, remove or reject)"),
-        };
-        var type = ParseType(line, reader.Next("a connector type (" + TypeNames + ")"));
-        return new GuestStep(line, text, action, type, ParseId(line, reader.Next("a connector id")));
+            return new GuestStep(line, text, action, target);
+        }
+
+        var word2 = reader.Next("after <n>");
+        if (word2 != "after" || action != GuestAction.Reject || target.Name is null)
+        {
+            throw new ScenarioException(line, $"unexpected '{word2}' in guest {Format.GuestVerb(action)["guest ".Length..]} (only 'guest reject <device name> after <n>' takes more)");
+        }
+
+        uint taken = ParseNumber(line, reader.Next("the number of connectors the guest took down before it failed"), "a connector count");
+        return taken <= 65536
+            ? new GuestStep(line, text, action, target, (int)taken)
+            : throw new ScenarioException(line, $"after {taken} out of range (0 .. 65536)");
     }
 
     private static uint ParseMask(int line, string word) => word switch

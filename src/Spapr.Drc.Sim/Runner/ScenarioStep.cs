@@ -37,8 +37,14 @@ internal enum GuestAction
     Reject,
 }
 
-internal sealed record GuestStep(int Line, string Text, GuestAction Action, DrcType Type, uint Id)
-    : ScenarioStep(Line, "guest " + Action.ToString().ToLowerInvariant(), Text);
+/// <summary>
+/// A Linux guest sequence. With <c>&lt;type&gt; &lt;id&gt;</c> it runs on that one connector; with a device name, on
+/// every connector the device holds, in index order (what Linux does for one event). <see cref="After"/>
+/// (<c>guest reject &lt;name&gt; after &lt;n&gt;</c>): the guest took down the device's first n connectors, failed on
+/// the next one, and rolls those n back.
+/// </summary>
+internal sealed record GuestStep(int Line, string Text, GuestAction Action, DeviceTarget Target, int? After = null)
+    : ScenarioStep(Line, Format.GuestVerb(Action), Text);
 
 internal sealed record CheckExceptionStep(int Line, string Text, uint Mask)
     : ScenarioStep(Line, "check-exception", Text);

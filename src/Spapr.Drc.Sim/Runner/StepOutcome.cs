@@ -25,8 +25,11 @@ internal sealed class StepOutcome(ScenarioStep step, long timeMs)
 /// <summary>One connector changing state.</summary>
 internal readonly record struct StateChange(DrcIndex Index, string Name, DrcState From, DrcState To)
 {
-    public override string ToString() => $"{Name} ({Index}): {Format.State(From)} -> {Format.State(To)}";
+    public override string ToString() => $"{Format.Connector(Name, Index)}: {Format.State(From)} -> {Format.State(To)}";
 }
 
-/// <summary>A notification the registry raised, as the timeline shows it.</summary>
-internal sealed record NotificationInfo(long TimeMs, string Kind, DrcIndex Index, string Name, string Text, Action<Utf8JsonWriter>? Json);
+/// <summary>
+/// A notification the registry raised, as the timeline shows it. <paramref name="NamesConnector"/> is false for a
+/// memory Add by count, which names no connector: its JSON index is then null and <paramref name="Index"/> unused.
+/// </summary>
+internal sealed record NotificationInfo(long TimeMs, string Kind, DrcIndex Index, string Name, string Text, Action<Utf8JsonWriter>? Json, bool NamesConnector = true);

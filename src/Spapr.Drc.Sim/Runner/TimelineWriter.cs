@@ -61,7 +61,7 @@ internal sealed class TimelineWriter(TextWriter output, bool json, bool color)
                     foreach (var c in outcome.Changes)
                     {
                         w.WriteStartObject();
-                        w.WriteString("index", c.Index.ToString());
+                        w.WriteString("index", Format.Index(c.Index));
                         w.WriteString("name", c.Name);
                         w.WriteNumber("from", (int)c.From);
                         w.WriteNumber("to", (int)c.To);
@@ -88,7 +88,7 @@ internal sealed class TimelineWriter(TextWriter output, bool json, bool color)
             WriteJson(w =>
             {
                 w.WriteString("event", n.Kind);
-                w.WriteString("index", n.Index.ToString());
+                Format.WriteIndexOrNull(w, "index", n.NamesConnector ? n.Index : null);
                 w.WriteNumber("time_ms", n.TimeMs);
                 w.WriteString("name", n.Name);
                 n.Json?.Invoke(w);
@@ -114,11 +114,12 @@ internal sealed class TimelineWriter(TextWriter output, bool json, bool color)
         var time = paint(Dim, Format.Time(n.TimeMs).PadLeft(9));
         var colour = n.Kind switch
         {
-            "unplug-completed" => Green,
-            "hotplug-event-queued" => Dim,
+            NotificationListener.UnplugCompleted => Green,
+            NotificationListener.HotplugEventQueued => Dim,
             _ => Yellow,
         };
-        return $"{time}  {paint(colour, "* " + n.Kind)}  {Format.Connector(n.Name, n.Index)}{(n.Text.Length > 0 ? ": " + n.Text : string.Empty)}";
+        string subject = n.NamesConnector ? Format.Connector(n.Name, n.Index) : n.Name;
+        return $"{time}  {paint(colour, "* " + n.Kind)}  {subject}{(n.Text.Length > 0 ? ": " + n.Text : string.Empty)}";
     }
 
     private string Paint(string code, string text) => color ? code + text + Reset : text;
