@@ -46,7 +46,7 @@ public sealed class BootTests
         using var twin = PseriesTwin.Start(new ColdDevice("core", "core2", 2));
         twin.Del("core2").Should().Be(HostOutcome.Ok);
         twin.DrainEvents().Should().ContainSingle().Which.Index.Should().Be(Drcs.Core(2));
-        twin.Release(Drcs.Core(2));
+        twin.Release(Drcs.Core(2)).Should().BeNull();
         twin.Sense(Drcs.Core(2)).Value.Should().Be(2);
     }
 

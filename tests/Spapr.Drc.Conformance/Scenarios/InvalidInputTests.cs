@@ -92,7 +92,6 @@ public sealed class InvalidInputTests
         uint core1 = Drcs.Core(1);
         twin.Step("device_add core1", s => s.AddCore("core1", 1));
         twin.Acquire(core1);
-        twin.Configure(core1);
         twin.Del("core1");
         twin.Usable(core1).Should().Be(0);
         twin.Isolate(core1).Should().Be(0);
@@ -146,7 +145,7 @@ public sealed class InvalidInputTests
         using var twin = PseriesTwin.Start();
         uint core1 = Drcs.Core(1);
         twin.Step("device_add core1", s => s.AddCore("core1", 1));
-        twin.Acquire(core1);
+        twin.AcquireUpToTheWalk(core1);
         twin.Step("cc #1", s => s.ConfigureConnectorStep(core1, start: true)).Should().Be(2);
         twin.Step("cc #2", s => s.ConfigureConnectorStep(core1, start: false)).Should().Be(3);
         twin.Isolate(core1).Should().Be(-3);
@@ -160,7 +159,7 @@ public sealed class InvalidInputTests
         using var twin = PseriesTwin.Start();
         uint core1 = Drcs.Core(1);
         twin.Step("device_add core1", s => s.AddCore("core1", 1));
-        twin.Acquire(core1);
+        twin.AcquireUpToTheWalk(core1);
         twin.Step("cc #1", s => s.ConfigureConnectorStep(core1, start: true));
         twin.Step("cc #2", s => s.ConfigureConnectorStep(core1, start: false));
         twin.Unisolate(core1).Should().Be(0);

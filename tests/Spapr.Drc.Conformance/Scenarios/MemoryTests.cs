@@ -17,8 +17,7 @@ public sealed class MemoryTests
         (add.Type, add.Action, add.Identifier, add.Count).Should().Be(((byte)2, (byte)1, (byte)3, 4u));
         foreach (uint lmb in Lmbs)
         {
-            twin.Acquire(lmb);
-            twin.Configure(lmb).Should().Be("2,3x3,0");
+            twin.Acquire(lmb).Should().Be("2,3x3,0");
         }
 
         twin.Del("dimm1").Should().Be(HostOutcome.Ok);
@@ -28,11 +27,56 @@ public sealed class MemoryTests
         twin.CheckException().Status.Should().Be(1);
         foreach (uint lmb in Lmbs)
         {
-            twin.Release(lmb);
+            twin.Release(lmb).Should().BeNull();
         }
 
+        twin.History.Should().Equal(new DeviceEvent(DeviceEventKind.Deleted, "dimm1"));
         twin.Sense(Drcs.Lmb(8)).Value.Should().Be(2);
         twin.Del("dimm1").Should().Be(HostOutcome.NotFound);
+    }
+
+    [QemuFact]
+    public void Dimm_LinuxRefusesPartWay_RollsBackWhatItTookDownAndWalksItAgain()
+    {
+        // The real guest's dimm-refused-part-way trace, with two LMBs taken down before the third failed: for each,
+        // sense, unisolate and a new walk, no acquire. The first unisolate rolls the whole device back.
+        using var twin = PseriesTwin.Start();
+        AddConfiguredDimm(twin);
+        twin.DrainEvents();
+        twin.Del("dimm1").Should().Be(HostOutcome.Ok);
+        twin.DrainEvents().Should().ContainSingle().Which.Action.Should().Be(2);
+        twin.RollBack(Drcs.Lmb(8), Drcs.Lmb(9)).Should().Equal("2,3x3,0", "2,3x3,0");
+        twin.Settle();
+        twin.History.Should().Equal(new DeviceEvent(DeviceEventKind.GuestError, "dimm1"));
+        foreach (uint lmb in Lmbs)
+        {
+            twin.Sense(lmb).Value.Should().Be(1);
+        }
+
+        twin.Del("dimm1").Should().Be(HostOutcome.Ok, "the rollback ended the request: the host may ask again");
+        twin.DrainEvents().Should().ContainSingle().Which.Action.Should().Be(2);
+        foreach (uint lmb in Lmbs)
+        {
+            twin.Release(lmb).Should().BeNull();
+        }
+
+        twin.History.Should().EndWith(new DeviceEvent(DeviceEventKind.Deleted, "dimm1"));
+    }
+
+    [QemuFact]
+    public void Dimm_LinuxRefusesOnTheFirstLmb_NoCallAndTheUnplugStaysPendingSilently()
+    {
+        // The real guest's dimm-refused-first-lmb trace: the guest takes nothing down, so it makes no call at all.
+        using var twin = PseriesTwin.Start();
+        AddConfiguredDimm(twin);
+        twin.DrainEvents();
+        twin.Del("dimm1").Should().Be(HostOutcome.Ok);
+        twin.DrainEvents().Should().ContainSingle().Which.Action.Should().Be(2);
+        twin.RollBack().Should().BeEmpty();
+        twin.Settle();
+        twin.History.Should().BeEmpty("nothing tells the host: QEMU 7.2 waits for ever, the library until its LMB timeout, if set");
+        twin.Del("dimm1").Should().Be(HostOutcome.AlreadyInProgress);
+        twin.Sense(Drcs.Lmb(8)).Value.Should().Be(1);
     }
 
     [QemuFact]
@@ -153,7 +197,6 @@ public sealed class MemoryTests
         foreach (uint lmb in Lmbs)
         {
             twin.Acquire(lmb);
-            twin.Configure(lmb);
         }
     }
 }

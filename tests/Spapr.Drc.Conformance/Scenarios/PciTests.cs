@@ -14,8 +14,7 @@ public sealed class PciTests
         twin.Step("device_add pt1 slot 4", s => s.AddPci("pt1", 4)).Should().Be(HostOutcome.Ok);
         var add = twin.DrainEvents().Should().ContainSingle().Subject;
         (add.Type, add.Action, add.Identifier, add.Index).Should().Be(((byte)5, (byte)1, (byte)2, slot4));
-        twin.Acquire(slot4);
-        twin.Configure(slot4).Should().Be("2,3x13,0");
+        twin.Acquire(slot4).Should().Be("2,3x13,0");
         twin.Del("pt1").Should().Be(HostOutcome.Ok);
         twin.DrainEvents().Should().ContainSingle().Which.Action.Should().Be(2);
         twin.Del("pt1").Should().Be(HostOutcome.AlreadyInProgress);
@@ -46,7 +45,6 @@ public sealed class PciTests
         uint slot2 = Drcs.PciSlot(2);
         twin.Step("device_add pt2", s => s.AddPci("pt2", 2));
         twin.Acquire(slot2);
-        twin.Configure(slot2);
         twin.Del("pt2");
         twin.Reset();
         twin.Settle();
@@ -60,7 +58,7 @@ public sealed class PciTests
         using var twin = PseriesTwin.Start();
         uint slot2 = Drcs.PciSlot(2);
         twin.Step("device_add pt2", s => s.AddPci("pt2", 2));
-        twin.Acquire(slot2);
+        twin.AcquireUpToTheWalk(slot2);
         twin.Step("configure-connector one step", s => s.ConfigureConnectorStep(slot2, start: true));
         twin.Del("pt2");
         twin.Isolate(slot2).Should().Be(-3);
@@ -78,12 +76,11 @@ public sealed class PciTests
         var add = twin.DrainEvents().Should().ContainSingle().Subject;
         (add.Type, add.Action, add.Index).Should().Be(((byte)4, (byte)1, phb1));
         twin.Sense(0x4001_0000).Should().Be(new SensorReading(0, 0));
-        twin.Acquire(phb1);
-        twin.Configure(phb1).Should().Be("2,3x25,0");
+        twin.Acquire(phb1).Should().Be("2,3x25,0");
         twin.Del("phb1").Should().Be(HostOutcome.Ok);
         twin.DrainEvents().Should().ContainSingle().Which.Action.Should().Be(2);
         twin.Del("phb1").Should().Be(HostOutcome.AlreadyInProgress);
-        twin.Release(phb1);
+        twin.Release(phb1).Should().BeNull();
         twin.Sense(phb1).Value.Should().Be(2);
         twin.Sense(0x4001_0000).Status.Should().Be(-3);
         twin.Sense(0x4001_00ff).Status.Should().Be(-3);
@@ -107,7 +104,6 @@ public sealed class PciTests
         uint phb1 = Drcs.Phb(1);
         twin.Step("device_add phb1", s => s.AddPhb("phb1", 1));
         twin.Acquire(phb1);
-        twin.Configure(phb1);
         twin.Del("phb1");
         twin.Reset();
         twin.Sense(phb1).Value.Should().Be(2);
@@ -139,8 +135,7 @@ public sealed class PciTests
         twin.Step("device_add f2 behind function 0", s => s.AddPciFunction("f2", 4, 2)).Should().Be(HostOutcome.Refused);
         foreach (uint f in new[] { f0, f1, f3 })
         {
-            twin.Acquire(f);
-            twin.Configure(f).Should().Be("2,3x13,0");
+            twin.Acquire(f).Should().Be("2,3x13,0");
         }
 
         twin.Del("f0").Should().Be(HostOutcome.Ok);
@@ -163,7 +158,6 @@ public sealed class PciTests
         twin.Step("device_add f0", s => s.AddPciFunction("f0", 4, 0));
         twin.DrainEvents();
         twin.Acquire(f1);
-        twin.Configure(f1);
         twin.Del("f1").Should().Be(HostOutcome.Ok);
         twin.CheckException().Status.Should().Be(1);
         twin.Step("isolate f1", s => s.SetIndicator(PseriesTwin.Isolation, f1, 0), slowEvents: true).Should().Be(0);
@@ -201,7 +195,6 @@ public sealed class PciTests
         foreach (uint f in new[] { f0, f1, f2 })
         {
             twin.Acquire(f);
-            twin.Configure(f);
         }
 
         twin.Del("f1").Should().Be(HostOutcome.Ok);

@@ -204,7 +204,6 @@ public sealed class RandomWalkTests
             if (!risky)
             {
                 twin.Acquire(index);
-                twin.Configure(index);
             }
         }
         else if (roll < 90)

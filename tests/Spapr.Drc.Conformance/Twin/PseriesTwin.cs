@@ -133,27 +133,95 @@ internal sealed class PseriesTwin : IDisposable
         return Compress(codes);
     }
 
-    /// <summary>Linux's acquire: sense, allocate usable (logical), unisolate.</summary>
-    public void Acquire(uint index)
+    /// <summary>
+    /// Linux's acquire, call for call as a real Linux 6.1 guest makes it (tests/Spapr.Drc.RealGuest/Traces): entity
+    /// sense, then only if it reads as a hot-plugged device the guest does not own yet (2, or 1 for a PCI slot):
+    /// allocate usable (logical only), unisolate, and the configure-connector walk to the end. Returns the walk
+    /// ("2,3x30,0"), or why the guest gave up.
+    /// </summary>
+    public string Acquire(uint index) => AcquireUpToTheWalk(index) ?? Configure(index);
+
+    /// <summary>
+    /// Linux's acquire without its configure-connector walk, for scenarios that walk step by step (an interrupted
+    /// walk); null when every call succeeded, else why the guest gave up (after handing back the allocation, as Linux
+    /// does when the unisolate fails).
+    /// </summary>
+    public string? AcquireUpToTheWalk(uint index)
     {
-        Sense(index);
-        if (index >> 28 != 4)
+        bool pci = IsPci(index);
+        if (ExpectSense(index, pci ? 1u : 2u) is { } gaveUp)
         {
-            Usable(index);
+            return gaveUp;
         }
 
-        Unisolate(index);
+        if (!pci && Usable(index) is var usable and not 0)
+        {
+            return $"gave up: allocate usable returned {usable}";
+        }
+
+        if (Unisolate(index) is var unisolated and not 0)
+        {
+            if (!pci)
+            {
+                Unusable(index);
+            }
+
+            return $"gave up: unisolate returned {unisolated}";
+        }
+
+        return null;
     }
 
-    /// <summary>Linux's release: sense, isolate, allocate unusable (logical).</summary>
-    public void Release(uint index)
+    /// <summary>
+    /// Linux's release, call for call as the real guest makes it: entity sense, then only if it reads 1 (present):
+    /// isolate, and allocate unusable (logical only: a PCI slot gets no allocation call). Null when every call
+    /// succeeded, else why the guest stopped.
+    /// </summary>
+    public string? Release(uint index)
     {
-        Sense(index);
-        Isolate(index);
-        if (index >> 28 != 4)
+        bool pci = IsPci(index);
+        if (ExpectSense(index, 1) is { } gaveUp)
         {
-            Unusable(index);
+            return gaveUp;
         }
+
+        if (Step($"isolate {Hex(index)}", s => s.SetIndicator(Isolation, index, 0), slowEvents: pci) is var isolated and not 0)
+        {
+            return $"stopped: isolate returned {isolated}";
+        }
+
+        return !pci && Unusable(index) is var unusable and not 0 ? $"stopped: allocate unusable returned {unusable}" : null;
+    }
+
+    /// <summary>
+    /// Linux's refusal of an unplug it cannot carry out (a CPU it cannot offline, an LMB it had taken down before a
+    /// later one failed): entity sense, then only if it reads 1 (present) unisolate, the platform's hint that the
+    /// removal failed. Null when both calls succeeded, else why the guest stopped.
+    /// </summary>
+    public string? Refuse(uint index)
+    {
+        if (ExpectSense(index, 1) is { } gaveUp)
+        {
+            return gaveUp;
+        }
+
+        return Unisolate(index) is var unisolated and not 0 ? $"stopped: unisolate returned {unisolated}" : null;
+    }
+
+    /// <summary>
+    /// Linux's roll-back of a memory removal refused part-way: for each LMB it had already taken down (offlined, not
+    /// released), in order, the refusal and then the configure-connector walk again, without acquiring it. Returns
+    /// each LMB's walk. A refusal on the first LMB takes nothing down, so it makes no call at all.
+    /// </summary>
+    public List<string> RollBack(params uint[] takenDown)
+    {
+        var walks = new List<string>();
+        foreach (uint lmb in takenDown)
+        {
+            walks.Add(Refuse(lmb) ?? Configure(lmb));
+        }
+
+        return walks;
     }
 
     /// <summary>Dequeues every event on both machines, compared one by one; returns how many.</summary>
@@ -196,6 +264,15 @@ internal sealed class PseriesTwin : IDisposable
     }
 
     public static string Hex(uint index) => string.Create(CultureInfo.InvariantCulture, $"0x{index:x8}");
+
+    private static bool IsPci(uint index) => index >> 28 == 4;
+
+    /// <summary>The sense read every Linux sequence starts with; null when it reads <paramref name="wanted"/>.</summary>
+    private string? ExpectSense(uint index, uint wanted)
+    {
+        var sense = Sense(index);
+        return sense.Status == 0 && sense.Value == wanted ? null : $"gave up: entity sense of {Hex(index)} is {sense}, not {wanted}";
+    }
 
     private static string Compress(List<int> codes)
     {
