@@ -31,6 +31,7 @@ internal static class Smoke
         if (Selected("rtas"))
         {
             Rtas(Report);
+            RtasDispatch(Report);
         }
 
         if (Selected("idle"))
@@ -83,6 +84,35 @@ internal static class Smoke
         report(new("rtas.set_indicator_noop.allocated", "B/op", Measure.AllocatedBytesPerCall(() => bench.SetIndicatorNoOp()), null, 0, "value"));
         report(new("rtas.set_indicator_transition.allocated", "B/op", Measure.AllocatedBytesPerCall(() => bench.SetIndicatorTransition()) / 2, null, 0, "value"));
         report(new("rtas.configure_connector_walk.allocated", "B/walk", Measure.AllocatedBytesPerCall(() => bench.ConfigureConnectorWalk()), null, 0, "value"));
+        bench.Dispose();
+    }
+
+    /// <summary>RTAS through guest memory (<see cref="RtasDispatcher"/>): 0 B per call of every kind; the time next to the direct call is a comparison.</summary>
+    private static void RtasDispatch(Action<SmokeResult> report)
+    {
+        var bench = new RtasDispatchBenchmarks();
+        bench.Setup();
+        var dispatcher = bench.Dispatcher;
+        foreach (var (kind, at) in RtasDispatchBenchmarks.Calls)
+        {
+            report(new($"rtas.dispatch.allocated.{kind}", "B/call", Measure.AllocatedBytesPerCall(() => dispatcher.Dispatch(at)), null, 0, "value"));
+        }
+
+        report(new("rtas.dispatch.allocated.set_indicator_transition", "B/call", Measure.AllocatedBytesPerCall(() => bench.SetIndicatorTransition()) / 2, null, 0, "value"));
+        report(new("rtas.dispatch.allocated.configure_connector", "B/walk", Measure.AllocatedBytesPerCall(() => bench.ConfigureConnectorWalk()), null, 0, "value"));
+
+        // Taking an event: queue more than the warm-up and the measured calls take (queuing is host side and allocates).
+        bench.QueueEvents(10_200);
+        report(new("rtas.dispatch.allocated.check_exception_with_event", "B/call", Measure.AllocatedBytesPerCall(() => bench.CheckException()), null, 0, "value"));
+        if (bench.Registry.GetQueuedEvents().Count != 100)
+        {
+            throw new InvalidOperationException("check-exception did not take one event per call.");
+        }
+
+        var setIndicator = Measure.NanosecondsPerOp(() => bench.SetIndicatorNoOp(), () => (int)bench.DirectSetIndicatorNoOp(), 1, callsPerRound: 2_000);
+        report(new("rtas.dispatch.set_indicator_vs_direct", "ns", setIndicator.Value, setIndicator.Baseline, null));
+        var walk = Measure.NanosecondsPerOp(() => bench.ConfigureConnectorWalk(), () => RtasBenchmarks.Walk(bench.Registry.Rtas, DrcIndex.From(DrcType.Cpu, Machines.CpuId).Value, new byte[DrcRtas.WorkAreaSize]), 1, callsPerRound: 200);
+        report(new("rtas.dispatch.configure_connector_walk_vs_direct", "ns/walk", walk.Value, walk.Baseline, null));
         bench.Dispose();
     }
 
