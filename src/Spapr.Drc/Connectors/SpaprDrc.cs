@@ -224,6 +224,7 @@ public sealed class SpaprDrc
     {
         SetFlag(HeldFlag, false);
         _core.Changes.DeviceCountChanged(-1);
+        _core.Changes.ReleasedOwnedChanged(+1);
         _cursor = 0;
         _requestSlot = 0;
         Changed();
@@ -234,15 +235,34 @@ public sealed class SpaprDrc
     {
         SetFlag(HeldFlag, true);
         _core.Changes.DeviceCountChanged(+1);
+        _core.Changes.ReleasedOwnedChanged(-1);
         Changed();
     }
 
     /// <summary>The device's removal ended: the connector is free again.</summary>
     internal void Free()
     {
+        if (!IsHeld && _device is not null)
+        {
+            _core.Changes.ReleasedOwnedChanged(-1);
+        }
+
         _device = null;
         _ordinal = 0;
         Changed();
+    }
+
+    /// <summary>
+    /// A snapshot load writes what the stream carries straight into the fields: the load rebuilds the change list and
+    /// the counts itself, in bulk, so nothing is enlisted or counted here.
+    /// </summary>
+    internal void Restore(DrcState state, DrIndicator indicator, int cursor, bool held, int requestSlot, bool enlisted)
+    {
+        _state = state;
+        _drIndicator = indicator;
+        _cursor = cursor;
+        _requestSlot = requestSlot;
+        _flags = (byte)((_flags & RemovedFlag) | (held ? HeldFlag : 0) | (enlisted ? EnlistedFlag : 0));
     }
 
     /// <summary>The state, cursor and DR indicator cold plug gives (SPEC section 5's reset of one connector).</summary>

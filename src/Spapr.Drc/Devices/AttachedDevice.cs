@@ -28,6 +28,8 @@ public sealed class AttachedDevice
         _connectors = connectors;
         _fragments = fragments;
         Kind = connectors[0].Kind;
+        Index = connectors[0].Index;
+        ConnectorCount = connectors.Length;
         HeldCount = connectors.Length;
     }
 
@@ -38,7 +40,7 @@ public sealed class AttachedDevice
     public DrcType Type => Kind.Type;
 
     /// <summary>Its first connector: the index its unplug requests and notifications are reported under.</summary>
-    public DrcIndex Index => _connectors[0].Index;
+    public DrcIndex Index { get; }
 
     /// <summary>Every connector the device owns, in index order (a memory device's LMBs, released ones included).</summary>
     public ImmutableArray<DrcIndex> Connectors => ImmutableCollectionsMarshal.AsImmutableArray(_indexes ??= IndexesOf(_connectors));
@@ -88,6 +90,9 @@ public sealed class AttachedDevice
     internal RegistryCore Core => _core;
 
     internal ReadOnlySpan<SpaprDrc> ConnectorSpan => _connectors;
+
+    /// <summary>How many connectors the device owns, kept beside <see cref="Index"/> so hot paths need not visit the array.</summary>
+    internal int ConnectorCount { get; }
 
     internal SpaprDrc First => _connectors[0];
 

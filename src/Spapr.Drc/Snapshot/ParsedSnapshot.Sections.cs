@@ -1,10 +1,13 @@
 using System.Buffers;
+using System.Buffers.Binary;
 
 namespace Spapr.Drc;
 
 /// <summary>The parsing of each section: every field range checked, records in pooled arrays.</summary>
 internal sealed partial class ParsedSnapshot
 {
+    private static readonly long MaxTimeoutTicks = DrcOptions.MaxUnplugTimeout.Ticks;
+
     private void ParseMachine(SnapshotReader r)
     {
         NextLogId = r.ReadUInt32();
@@ -28,26 +31,23 @@ internal sealed partial class ParsedSnapshot
         r.ExpectEnd();
     }
 
+    // The record loops below read a whole record's bytes at once and test every field with plain comparisons; the
+    // refusal's sentence is built out of line, only when a test failed (a load parses tens of thousands of records).
     private void ParseConnectors(SnapshotReader r)
     {
         int count = r.CheckCount(r.ReadUInt32(), SnapshotFormat.ConnectorRecordSize, "connector records");
-        Connectors = count == 0 ? [] : ArrayPool<ConnectorRecord>.Shared.Rent(count);
+        var records = count == 0 ? [] : ArrayPool<ConnectorRecord>.Shared.Rent(count);
+        Connectors = records;
         long previous = -1;
         for (int i = 0; i < count; i++)
         {
             int at = r.Offset;
-            uint index = r.ReadUInt32();
-            byte type = r.ReadByte();
-            var state = (DrcState)r.ReadByte();
-            byte flags = r.ReadByte();
-            if (index <= previous)
+            var bytes = r.Take(SnapshotFormat.ConnectorRecordSize);
+            uint index = BinaryPrimitives.ReadUInt32LittleEndian(bytes);
+            byte flags = bytes[6];
+            if (index <= previous || (flags & SnapshotFormat.ConnectorReservedBits) != 0)
             {
-                throw Refuse($"connector 0x{index:X8} is out of index order (duplicate or unsorted record).", at);
-            }
-
-            if ((flags & SnapshotFormat.ConnectorReservedBits) != 0)
-            {
-                throw Refuse($"connector 0x{index:X8} flags 0x{flags:X2} use reserved bits.", at + 6);
+                throw BadConnector(index, flags, previous, at);
             }
 
             int cursor = 0;
@@ -55,7 +55,7 @@ internal sealed partial class ParsedSnapshot
             {
                 int cursorAt = r.Offset;
                 uint raw = r.ReadUInt32();
-                if (raw == 0 || raw > int.MaxValue)
+                if (raw - 1 >= int.MaxValue)
                 {
                     throw Refuse($"connector 0x{index:X8} configure-connector cursor {raw} is out of range.", cursorAt);
                 }
@@ -64,12 +64,16 @@ internal sealed partial class ParsedSnapshot
             }
 
             previous = index;
-            Connectors[i] = new ConnectorRecord(at, index, type, state, flags, cursor);
-            ConnectorRecordCount = i + 1;
+            records[i] = new ConnectorRecord(at, index, bytes[4], (DrcState)bytes[5], flags, cursor);
         }
 
+        ConnectorRecordCount = count;
         r.ExpectEnd();
     }
+
+    private static DrcSnapshotException BadConnector(uint index, byte flags, long previous, int at) => index <= previous
+        ? Refuse($"connector 0x{index:X8} is out of index order (duplicate or unsorted record).", at)
+        : Refuse($"connector 0x{index:X8} flags 0x{flags:X2} use reserved bits.", at + 6);
 
     private void ParseUnplugs(SnapshotReader r)
     {
@@ -80,47 +84,54 @@ internal sealed partial class ParsedSnapshot
             return;
         }
 
-        Unplugs = ArrayPool<UnplugRecord>.Shared.Rent(count);
-        Runs = ArrayPool<uint>.Shared.Rent(2 * (r.Remaining / SnapshotFormat.RunSize));
+        var records = ArrayPool<UnplugRecord>.Shared.Rent(count);
+        Unplugs = records;
+        var runs = ArrayPool<uint>.Shared.Rent(2 * (r.Remaining / SnapshotFormat.RunSize));
+        Runs = runs;
         int runWords = 0;
         for (int i = 0; i < count; i++)
         {
             int offset = r.Offset;
-            uint primary = r.ReadUInt32();
-            long id = r.ReadInt64();
-            byte flags = r.ReadByte();
-            long timeoutTicks = r.ReadInt64();
-            long leftTicks = r.ReadInt64();
-            long ageTicks = r.ReadInt64();
-            uint allRuns = r.ReadUInt32();
-            uint pendingRuns = r.ReadUInt32();
-            var record = new UnplugRecord(offset, primary, id, flags, timeoutTicks, leftTicks, ageTicks, 0, 0, 0, 0);
-            CheckUnplugFields(record);
-            if (allRuns == 0 || pendingRuns == 0)
+            var bytes = r.Take(SnapshotFormat.UnplugRecordSize);
+            long id = BinaryPrimitives.ReadInt64LittleEndian(bytes[4..]);
+            byte flags = bytes[12];
+            long timeoutTicks = BinaryPrimitives.ReadInt64LittleEndian(bytes[13..]);
+            long leftTicks = BinaryPrimitives.ReadInt64LittleEndian(bytes[21..]);
+            long ageTicks = BinaryPrimitives.ReadInt64LittleEndian(bytes[29..]);
+            uint allRuns = BinaryPrimitives.ReadUInt32LittleEndian(bytes[37..]);
+            uint pendingRuns = BinaryPrimitives.ReadUInt32LittleEndian(bytes[41..]);
+            var record = new UnplugRecord(offset, BinaryPrimitives.ReadUInt32LittleEndian(bytes), id, flags, timeoutTicks, leftTicks, ageTicks, 0, 0, 0, 0);
+            if (!FieldsFit(record))
             {
-                throw Refuse($"unplug request {record.Id} lists no connectors.", r.Offset - 8);
+                throw BadUnplugFields(record);
             }
 
-            if ((ulong)allRuns + pendingRuns > (ulong)(r.Remaining / SnapshotFormat.RunSize))
+            if (allRuns == 0 || pendingRuns == 0)
             {
-                throw Refuse($"unplug request {record.Id} claims {(ulong)allRuns + pendingRuns} runs, more than the section holds.", r.Offset - 8);
+                throw Refuse($"unplug request {id} lists no connectors.", r.Offset - 8);
+            }
+
+            ulong runCount = (ulong)allRuns + pendingRuns;
+            if (runCount > (ulong)(r.Remaining / SnapshotFormat.RunSize))
+            {
+                throw Refuse($"unplug request {id} claims {runCount} runs, more than the section holds.", r.Offset - 8);
             }
 
             // Both counts fit in what the section holds (checked above), so the run positions below cannot overflow.
-            record = record with { AllRunStart = runWords, AllRuns = (int)allRuns, PendingRunStart = runWords + (2 * (int)allRuns), PendingRuns = (int)pendingRuns };
-            Unplugs[i] = record;
-            for (long k = 0; k < (long)allRuns + pendingRuns; k++)
+            records[i] = record with { AllRunStart = runWords, AllRuns = (int)allRuns, PendingRunStart = runWords + (2 * (int)allRuns), PendingRuns = (int)pendingRuns };
+            int runsAt = r.Offset;
+            var runBytes = r.Take((int)runCount * SnapshotFormat.RunSize);
+            for (int k = 0; k < (int)runCount; k++)
             {
-                int runAt = r.Offset;
-                uint first = r.ReadUInt32();
-                uint length = r.ReadUInt32();
+                uint first = BinaryPrimitives.ReadUInt32LittleEndian(runBytes[(k * 8)..]);
+                uint length = BinaryPrimitives.ReadUInt32LittleEndian(runBytes[((k * 8) + 4)..]);
                 if (length == 0 || (ulong)first + length - 1 > uint.MaxValue)
                 {
-                    throw Refuse($"unplug request {record.Id} has a run of {length} connectors from 0x{first:X8}.", runAt);
+                    throw Refuse($"unplug request {id} has a run of {length} connectors from 0x{first:X8}.", runsAt + (k * 8));
                 }
 
-                Runs[runWords++] = first;
-                Runs[runWords++] = length;
+                runs[runWords++] = first;
+                runs[runWords++] = length;
             }
 
             UnplugCount = i + 1;
@@ -129,39 +140,46 @@ internal sealed partial class ParsedSnapshot
         r.ExpectEnd();
     }
 
-    private static void CheckUnplugFields(in UnplugRecord u)
+    private static bool FieldsFit(in UnplugRecord u)
+    {
+        bool running = (u.Flags & SnapshotFormat.UnplugTimerRunning) != 0;
+        bool infinite = u.TimeoutTicks == Timeout.InfiniteTimeSpan.Ticks;
+        return u.Id > 0
+            && (u.Flags & SnapshotFormat.UnplugReservedBits) == 0
+            && !(running && (u.Flags & SnapshotFormat.UnplugTimedOut) != 0)
+            && (infinite || (u.TimeoutTicks > 0 && u.TimeoutTicks <= MaxTimeoutTicks))
+            && (running ? !infinite && u.LeftTicks >= 0 && u.LeftTicks <= u.TimeoutTicks : u.LeftTicks == 0)
+            && u.AgeTicks >= 0;
+    }
+
+    /// <summary>The refusal for the first of <see cref="FieldsFit"/>'s tests that failed.</summary>
+    private static DrcSnapshotException BadUnplugFields(in UnplugRecord u)
     {
         if (u.Id <= 0)
         {
-            throw Refuse($"unplug request id {u.Id} is not positive.", u.Offset + 4);
+            return Refuse($"unplug request id {u.Id} is not positive.", u.Offset + 4);
         }
 
         if ((u.Flags & SnapshotFormat.UnplugReservedBits) != 0)
         {
-            throw Refuse($"unplug request {u.Id} flags 0x{u.Flags:X2} use reserved bits.", u.Offset + 12);
+            return Refuse($"unplug request {u.Id} flags 0x{u.Flags:X2} use reserved bits.", u.Offset + 12);
         }
 
         bool running = (u.Flags & SnapshotFormat.UnplugTimerRunning) != 0;
         if (running && (u.Flags & SnapshotFormat.UnplugTimedOut) != 0)
         {
-            throw Refuse($"unplug request {u.Id} both timed out and has a running timer.", u.Offset + 12);
+            return Refuse($"unplug request {u.Id} both timed out and has a running timer.", u.Offset + 12);
         }
 
         bool infinite = u.TimeoutTicks == Timeout.InfiniteTimeSpan.Ticks;
-        if (!infinite && (u.TimeoutTicks <= 0 || u.TimeoutTicks > DrcOptions.MaxUnplugTimeout.Ticks))
+        if (!infinite && (u.TimeoutTicks <= 0 || u.TimeoutTicks > MaxTimeoutTicks))
         {
-            throw Refuse($"unplug request {u.Id} timeout of {u.TimeoutTicks} ticks is out of range.", u.Offset + 13);
+            return Refuse($"unplug request {u.Id} timeout of {u.TimeoutTicks} ticks is out of range.", u.Offset + 13);
         }
 
-        if (running ? infinite || u.LeftTicks < 0 || u.LeftTicks > u.TimeoutTicks : u.LeftTicks != 0)
-        {
-            throw Refuse($"unplug request {u.Id} time left of {u.LeftTicks} ticks does not fit its timeout and timer.", u.Offset + 21);
-        }
-
-        if (u.AgeTicks < 0)
-        {
-            throw Refuse($"unplug request {u.Id} age of {u.AgeTicks} ticks is negative.", u.Offset + 29);
-        }
+        return u.AgeTicks < 0
+            ? Refuse($"unplug request {u.Id} age of {u.AgeTicks} ticks is negative.", u.Offset + 29)
+            : Refuse($"unplug request {u.Id} time left of {u.LeftTicks} ticks does not fit its timeout and timer.", u.Offset + 21);
     }
 
     private void ParseEvents(SnapshotReader r)
@@ -172,47 +190,24 @@ internal sealed partial class ParsedSnapshot
         for (int i = 0; i < count; i++)
         {
             int at = r.Offset;
-            byte type = r.ReadByte();
-            byte action = r.ReadByte();
-            byte identifier = r.ReadByte();
-            byte eventClass = r.ReadByte();
-            uint index = r.ReadUInt32();
-            uint n = r.ReadUInt32();
-            uint logId = r.ReadUInt32();
-            long ticks = r.ReadInt64();
-            if (type is not (1 or 2 or 4 or 5 or 6))
+            var bytes = r.Take(SnapshotFormat.EventRecordSize);
+            byte type = bytes[0];
+            byte action = bytes[1];
+            byte identifier = bytes[2];
+            byte eventClass = bytes[3];
+            uint index = BinaryPrimitives.ReadUInt32LittleEndian(bytes[4..]);
+            uint n = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
+            long ticks = BinaryPrimitives.ReadInt64LittleEndian(bytes[16..]);
+            bool fits = type is 1 or 2 or 4 or 5 or 6
+                && action is 1 or 2
+                && identifier is 2 or 3 or 4
+                && eventClass is SnapshotFormat.EpowClass or SnapshotFormat.HotplugClass
+                && (identifier != 3 || index == 0)
+                && n != 0 && (identifier != 2 || n == 1) && (identifier != 4 || (ulong)index + n - 1 <= uint.MaxValue)
+                && (ulong)ticks <= (ulong)DateTimeOffset.MaxValue.UtcTicks;
+            if (!fits)
             {
-                throw Refuse($"event {i} has hotplug type {type}.", at);
-            }
-
-            if (action is not (1 or 2))
-            {
-                throw Refuse($"event {i} has action {action}.", at + 1);
-            }
-
-            if (identifier is not (2 or 3 or 4))
-            {
-                throw Refuse($"event {i} has identifier {identifier}.", at + 2);
-            }
-
-            if (eventClass is not (SnapshotFormat.EpowClass or SnapshotFormat.HotplugClass))
-            {
-                throw Refuse($"event {i} has event class {eventClass}.", at + 3);
-            }
-
-            if (identifier == 3 ? index != 0 : false)
-            {
-                throw Refuse($"event {i} identifies by count but carries index 0x{index:X8}.", at + 4);
-            }
-
-            if (n == 0 || (identifier == 2 && n != 1) || (identifier == 4 && (ulong)index + n - 1 > uint.MaxValue))
-            {
-                throw Refuse($"event {i} has a count of {n}.", at + 8);
-            }
-
-            if (ticks < 0 || ticks > DateTimeOffset.MaxValue.UtcTicks)
-            {
-                throw Refuse($"event {i} creation time of {ticks} ticks is out of range.", at + 16);
+                throw BadEvent(i, at, bytes);
             }
 
             events[i] = new HotplugEventRecord(
@@ -222,12 +217,52 @@ internal sealed partial class ParsedSnapshot
                 index,
                 n,
                 eventClass == SnapshotFormat.HotplugClass ? RtasEventClasses.Hotplug : RtasEventClasses.Epow,
-                logId,
+                BinaryPrimitives.ReadUInt32LittleEndian(bytes[12..]),
                 ticks);
-            EventCount = i + 1;
         }
 
+        EventCount = count;
         r.ExpectEnd();
+    }
+
+    /// <summary>The refusal naming the first field of event <paramref name="i"/> that is out of range.</summary>
+    private static DrcSnapshotException BadEvent(int i, int at, ReadOnlySpan<byte> bytes)
+    {
+        byte type = bytes[0];
+        byte action = bytes[1];
+        byte identifier = bytes[2];
+        byte eventClass = bytes[3];
+        uint index = BinaryPrimitives.ReadUInt32LittleEndian(bytes[4..]);
+        uint n = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
+        long ticks = BinaryPrimitives.ReadInt64LittleEndian(bytes[16..]);
+        if (type is not (1 or 2 or 4 or 5 or 6))
+        {
+            return Refuse($"event {i} has hotplug type {type}.", at);
+        }
+
+        if (action is not (1 or 2))
+        {
+            return Refuse($"event {i} has action {action}.", at + 1);
+        }
+
+        if (identifier is not (2 or 3 or 4))
+        {
+            return Refuse($"event {i} has identifier {identifier}.", at + 2);
+        }
+
+        if (eventClass is not (SnapshotFormat.EpowClass or SnapshotFormat.HotplugClass))
+        {
+            return Refuse($"event {i} has event class {eventClass}.", at + 3);
+        }
+
+        if (identifier == 3 && index != 0)
+        {
+            return Refuse($"event {i} identifies by count but carries index 0x{index:X8}.", at + 4);
+        }
+
+        return (ulong)ticks > (ulong)DateTimeOffset.MaxValue.UtcTicks
+            ? Refuse($"event {i} creation time of {ticks} ticks is out of range.", at + 16)
+            : Refuse($"event {i} has a count of {n}.", at + 8);
     }
 
     private void ParseDetails(SnapshotReader r)

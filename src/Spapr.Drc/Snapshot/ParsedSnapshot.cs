@@ -81,6 +81,12 @@ internal sealed partial class ParsedSnapshot : IDisposable
             return hint++;
         }
 
+        // The same connector again (a request's first waiting connector is also the device's first): no search.
+        if ((uint)(hint - 1) < (uint)ConnectorRecordCount && Connectors[hint - 1].Index == index)
+        {
+            return hint - 1;
+        }
+
         int found = FindConnectorRecord(index);
         if (found >= 0)
         {

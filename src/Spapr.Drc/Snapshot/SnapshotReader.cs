@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace Spapr.Drc;
 
@@ -13,19 +15,26 @@ internal ref struct SnapshotReader(ReadOnlySpan<byte> data, int baseOffset, stri
 
     public readonly int Remaining => _data.Length - _position;
 
+    // The reads are inlined into the record loops (a load parses tens of thousands of records); the refusal's text is
+    // built only on the throw path, kept out of line so that it does not stop the inlining.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte ReadByte() => Take(1)[0];
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ushort ReadUInt16() => BinaryPrimitives.ReadUInt16LittleEndian(Take(2));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint ReadUInt32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public long ReadInt64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<byte> Take(int size)
     {
-        if (_data.Length - _position < size)
+        if ((uint)size > (uint)(_data.Length - _position))
         {
-            throw new DrcSnapshotException($"{what} ends after {_data.Length - _position} more bytes, {size} needed.", Offset);
+            ThrowOverrun(size);
         }
 
         var slice = _data.Slice(_position, size);
@@ -51,4 +60,9 @@ internal ref struct SnapshotReader(ReadOnlySpan<byte> data, int baseOffset, stri
             throw new DrcSnapshotException($"{what} has {Remaining} bytes after its last record.", Offset);
         }
     }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void ThrowOverrun(int size) =>
+        throw new DrcSnapshotException($"{what} ends after {_data.Length - _position} more bytes, {size} needed.", Offset);
 }

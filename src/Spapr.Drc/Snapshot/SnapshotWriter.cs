@@ -18,19 +18,18 @@ internal static class SnapshotWriter
         var requests = unplugs.Requests;
         var events = unplugs.Events;
 
-        // The sizes come out of the pass that prunes the change list, so every section header (and the total in the
-        // stream header) is written before its payload.
+        // The sizes come first, so that every section header (and the total in the stream header) is written before its
+        // payload: the connectors from the pass that prunes the change list, the requests from one pass over the dense
+        // request table (a device that holds all its connectors has one waiting run, the common case).
         var sizes = default(Sizer);
         var dirty = core.Changes.Current(ref sizes);
         int records = dirty.Length;
-        int requestCount = requests.Count;
-        long runs = requestCount + sizes.PendingRuns;
+        var (requestCount, runs, details) = CountRequests(requests);
+        int calls = unplugs.LastCalls.Count;
 
         long connectorsPayload = records == 0 ? 0 : 4 + ((long)records * SnapshotFormat.ConnectorRecordSize) + ((long)sizes.Cursors * SnapshotFormat.CursorSize);
         long unplugsPayload = requestCount == 0 ? 0 : 4 + ((long)requestCount * SnapshotFormat.UnplugRecordSize) + (runs * SnapshotFormat.RunSize);
         long eventsPayload = events.Count == 0 ? 0 : 4 + ((long)events.Count * SnapshotFormat.EventRecordSize);
-        int details = CountDetails(requests);
-        int calls = unplugs.LastCalls.Count;
         long detailsPayload = details + calls == 0 ? 0 : 8 + ((long)details * SnapshotFormat.RequestDetailSize) + ((long)calls * SnapshotFormat.GuestCallSize);
         long total = SnapshotFormat.MinimalStreamSize
             + (records == 0 ? 0 : SnapshotFormat.SectionHeaderSize + connectorsPayload)
@@ -79,8 +78,9 @@ internal static class SnapshotWriter
                 int slot = drc.RequestSlot;
                 int cursor = drc.Cursor;
                 var record = connectorsOut.Take(SnapshotFormat.ConnectorRecordSize);
-                BinaryPrimitives.WriteUInt32LittleEndian(record, drc.Index.Value);
-                record[4] = (byte)(drc.Index.Value >> 28);
+                uint index = drc.Index.Value;
+                BinaryPrimitives.WriteUInt32LittleEndian(record, index);
+                record[4] = (byte)(index >> 28);
                 record[5] = (byte)drc.State;
                 record[6] = (byte)((drc.IsHeld ? SnapshotFormat.ConnectorHasDevice : 0)
                     | (slot == 0 ? 0 : SnapshotFormat.ConnectorUnplugPending)
@@ -105,9 +105,12 @@ internal static class SnapshotWriter
         {
             writer.WriteSectionHeader(SnapshotFormat.EventsSection, required: true, eventsPayload);
             writer.WriteUInt32((uint)events.Count);
-            foreach (ref readonly var e in events.Items)
+            var items = events.Items;
+            var eventBytes = writer.Take(items.Length * SnapshotFormat.EventRecordSize);
+            for (int i = 0; i < items.Length; i++)
             {
-                var record = writer.Take(SnapshotFormat.EventRecordSize);
+                ref readonly var e = ref items[i];
+                var record = eventBytes.Slice(i * SnapshotFormat.EventRecordSize, SnapshotFormat.EventRecordSize);
                 record[0] = (byte)e.Type;
                 record[1] = (byte)e.Action;
                 record[2] = (byte)e.Identifier;
@@ -121,7 +124,7 @@ internal static class SnapshotWriter
 
         if (detailsPayload > 0)
         {
-            // Optional: an older reader skips the diagnostics and loads the rest correctly.
+            // Optional: an older reader skips the diagnostics and loads everything else correctly.
             writer.WriteSectionHeader(SnapshotFormat.DetailsSection, required: false, detailsPayload);
             WriteDetails(ref writer, requests, details, now);
             WriteCalls(ref writer, unplugs.LastCalls, now);
@@ -131,22 +134,101 @@ internal static class SnapshotWriter
         return writer.Written;
     }
 
-    /// <summary>Requests with something to tell beyond their record: a retry, or a Remove the guest took.</summary>
-    private static int CountDetails(UnplugRequestTable requests)
+    /// <summary>The live requests, the runs their records write (one for the device, the runs they wait for), and how many have details.</summary>
+    private static (int Requests, long Runs, int Details) CountRequests(UnplugRequestTable requests)
     {
-        int count = 0;
+        long runs = 0;
+        int details = 0;
         for (int slot = 1; slot < requests.HighWater; slot++)
         {
-            if (requests.IsLive(slot) && HasDetails(ref requests[slot]))
+            ref var request = ref requests[slot];
+            if (request.Id == 0)
             {
-                count++;
+                continue;
             }
+
+            runs += 1 + (request.Waiting == request.ConnectorCount ? 1 : CountWaitingRuns(request.Device!.ConnectorSpan, slot));
+            details += HasDetails(ref request) ? 1 : 0;
         }
 
-        return count;
+        return (requests.Count, runs, details);
+    }
+
+    private static int CountWaitingRuns(ReadOnlySpan<SpaprDrc> connectors, int slot)
+    {
+        int runs = 0;
+        for (int i = 0; i < connectors.Length; i++)
+        {
+            runs += StartsRun(connectors, i, slot) ? 1 : 0;
+        }
+
+        return runs;
     }
 
     private static bool HasDetails(ref UnplugRequestRecord request) => request.Retries > 0 || request.RemoveTakenAtTicks != UnplugRequestTable.NoTicks;
+
+    /// <summary>
+    /// One unplug record: the fixed part (layout in FORMAT.md), then one run for every connector of the device (a
+    /// device's connectors are consecutive) and the runs of the connectors it still waits for.
+    /// </summary>
+    private static void WriteUnplug(ref SpanRecordWriter writer, ref UnplugRequestRecord request, int slot, long now)
+    {
+        long left = request.TimerRunning ? Math.Clamp(request.DeadlineTicks - now, 0, request.TimeoutTicks) : 0;
+
+        // A device that still holds every connector waits for one run, the device's own: no need to visit it.
+        bool whole = request.Waiting == request.ConnectorCount;
+        int pendingRuns = whole ? 1 : CountWaitingRuns(request.Device!.ConnectorSpan, slot);
+        var record = writer.Take(SnapshotFormat.UnplugRecordSize + (2 * SnapshotFormat.RunSize));
+        BinaryPrimitives.WriteUInt32LittleEndian(record, request.FirstIndex);
+        BinaryPrimitives.WriteInt64LittleEndian(record[4..], request.Id);
+        record[12] = (byte)((request.TimedOut ? SnapshotFormat.UnplugTimedOut : 0) | (request.TimerRunning ? SnapshotFormat.UnplugTimerRunning : 0));
+        BinaryPrimitives.WriteInt64LittleEndian(record[13..], request.TimeoutTicks);
+        BinaryPrimitives.WriteInt64LittleEndian(record[21..], left);
+        BinaryPrimitives.WriteInt64LittleEndian(record[29..], Math.Max(0, now - request.RequestedAtTicks));
+        BinaryPrimitives.WriteUInt32LittleEndian(record[37..], 1);
+        BinaryPrimitives.WriteUInt32LittleEndian(record[41..], (uint)pendingRuns);
+        BinaryPrimitives.WriteUInt32LittleEndian(record[45..], request.FirstIndex);
+        BinaryPrimitives.WriteUInt32LittleEndian(record[49..], (uint)request.ConnectorCount);
+        if (whole)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(record[53..], request.FirstIndex);
+            BinaryPrimitives.WriteUInt32LittleEndian(record[57..], (uint)request.ConnectorCount);
+            return;
+        }
+
+        // The record's first waiting run goes where the span above ends; the others follow.
+        var connectors = request.Device!.ConnectorSpan;
+        bool firstRun = true;
+        for (int i = 0; i < connectors.Length; i++)
+        {
+            if (!StartsRun(connectors, i, slot))
+            {
+                continue;
+            }
+
+            int end = i + 1;
+            while (end < connectors.Length && connectors[end].RequestSlot == slot)
+            {
+                end++;
+            }
+
+            if (firstRun)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(record[53..], connectors[i].Index.Value);
+                BinaryPrimitives.WriteUInt32LittleEndian(record[57..], (uint)(end - i));
+                firstRun = false;
+            }
+            else
+            {
+                writer.WriteUInt32(connectors[i].Index.Value);
+                writer.WriteUInt32((uint)(end - i));
+            }
+        }
+    }
+
+    /// <summary>Whether connector <paramref name="i"/> of a device starts a run of connectors its request waits for.</summary>
+    private static bool StartsRun(ReadOnlySpan<SpaprDrc> connectors, int i, int slot) =>
+        connectors[i].RequestSlot == slot && (i == 0 || connectors[i - 1].RequestSlot != slot);
 
     /// <summary>The request details in request-id order, so that a machine loaded from a stream saves the same bytes.</summary>
     private static void WriteDetails(ref SnapshotBufferWriter writer, UnplugRequestTable requests, int details, long now)
@@ -195,74 +277,16 @@ internal static class SnapshotWriter
         ArrayPool<uint>.Shared.Return(order);
     }
 
-    /// <summary>
-    /// One unplug record: the fixed part (layout in FORMAT.md), then one run for every connector of the device (a
-    /// device's connectors are consecutive) and the runs of the connectors it still waits for.
-    /// </summary>
-    private static void WriteUnplug(ref SpanRecordWriter writer, ref UnplugRequestRecord request, int slot, long now)
-    {
-        long left = request.TimerRunning ? Math.Clamp(request.DeadlineTicks - now, 0, request.TimeoutTicks) : 0;
-        var device = request.Device!;
-        var connectors = device.ConnectorSpan;
-        int pendingRuns = 0;
-        for (int i = 0; i < connectors.Length; i++)
-        {
-            if (StartsRun(connectors, i, slot))
-            {
-                pendingRuns++;
-            }
-        }
-
-        var record = writer.Take(SnapshotFormat.UnplugRecordSize);
-        BinaryPrimitives.WriteUInt32LittleEndian(record, device.Index.Value);
-        BinaryPrimitives.WriteInt64LittleEndian(record[4..], request.Id);
-        record[12] = (byte)((request.TimedOut ? SnapshotFormat.UnplugTimedOut : 0) | (request.TimerRunning ? SnapshotFormat.UnplugTimerRunning : 0));
-        BinaryPrimitives.WriteInt64LittleEndian(record[13..], request.TimeoutTicks);
-        BinaryPrimitives.WriteInt64LittleEndian(record[21..], left);
-        BinaryPrimitives.WriteInt64LittleEndian(record[29..], Math.Max(0, now - request.RequestedAtTicks));
-        BinaryPrimitives.WriteUInt32LittleEndian(record[37..], 1);
-        BinaryPrimitives.WriteUInt32LittleEndian(record[41..], (uint)pendingRuns);
-        writer.WriteUInt32(device.Index.Value);
-        writer.WriteUInt32((uint)connectors.Length);
-        for (int i = 0; i < connectors.Length; i++)
-        {
-            if (!StartsRun(connectors, i, slot))
-            {
-                continue;
-            }
-
-            int end = i + 1;
-            while (end < connectors.Length && connectors[end].RequestSlot == slot)
-            {
-                end++;
-            }
-
-            writer.WriteUInt32(connectors[i].Index.Value);
-            writer.WriteUInt32((uint)(end - i));
-        }
-    }
-
-    /// <summary>Whether connector <paramref name="i"/> of a device starts a run of connectors its request waits for.</summary>
-    private static bool StartsRun(ReadOnlySpan<SpaprDrc> connectors, int i, int slot) =>
-        connectors[i].RequestSlot == slot && (i == 0 || connectors[i - 1].RequestSlot != slot);
-
-    /// <summary>Counts what a save writes for the connectors the change list keeps (visited in no particular order).</summary>
+    /// <summary>Counts the configure-connector cursors the change list keeps (the one per-connector size that varies).</summary>
     private struct Sizer : ChangedConnectors.IVisitor
     {
         public int Cursors;
-        public long PendingRuns;
 
         public void Visit(SpaprDrc drc)
         {
             if (drc.Cursor != 0)
             {
                 Cursors++;
-            }
-
-            int slot = drc.RequestSlot;
-            if (slot != 0 && StartsRun(drc.AttachedDevice!.ConnectorSpan, drc.Ordinal, slot))
-            {
-                PendingRuns++;
             }
         }
     }

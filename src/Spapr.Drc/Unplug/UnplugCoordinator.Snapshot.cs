@@ -9,9 +9,9 @@ internal sealed partial class UnplugCoordinator
     {
         for (int slot = 1; slot < _requests.HighWater; slot++)
         {
-            if (_requests.IsLive(slot))
+            if (_requests[slot].Device is { } device)
             {
-                _requests[slot].Device!.RequestSlot = 0;
+                device.RequestSlot = 0;
             }
         }
 

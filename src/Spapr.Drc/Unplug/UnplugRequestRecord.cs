@@ -16,6 +16,12 @@ internal struct UnplugRequestRecord
     /// <summary>How many of the device's connectors the request still waits for; it completes at 0.</summary>
     public int Waiting;
 
+    /// <summary>The device's first connector's index, kept here so a save writes the record without visiting the device.</summary>
+    public uint FirstIndex;
+
+    /// <summary>How many connectors the device owns (its connectors are consecutive from <see cref="FirstIndex"/>).</summary>
+    public int ConnectorCount;
+
     /// <summary>How often the host sent the request again (a retry re-queues the Remove events).</summary>
     public int Retries;
 
