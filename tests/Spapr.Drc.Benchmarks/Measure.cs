@@ -61,6 +61,19 @@ internal static class Measure
     {
         var best = Enumerable.Repeat(double.MaxValue, scenarios.Length).ToArray();
         using var process = Process.GetCurrentProcess();
+
+        // Warm up past tiered compilation, as NanosecondsPerOp does: the timer callback's methods run a few times per
+        // round, so the first rounds would otherwise measure unoptimized code and the compiler's own thread.
+        for (int r = 0; r < 3; r++)
+        {
+            foreach (var (setup, run) in scenarios)
+            {
+                using var fixture = setup();
+                run(fixture);
+            }
+        }
+
+        Thread.Sleep(250);
         for (int r = 0; r < rounds; r++)
         {
             for (int i = 0; i < scenarios.Length; i++)

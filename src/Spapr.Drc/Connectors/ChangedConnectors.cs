@@ -25,6 +25,12 @@ internal sealed class ChangedConnectors
     /// <summary>Entries, stale ones included (for tests).</summary>
     public int Count => _list.Count;
 
+    /// <summary>
+    /// Makes room for every connector that holds a device, twice over (the list prunes when it doubles): a burst of
+    /// unplug requests then enlists its connectors without growing the list.
+    /// </summary>
+    public void ReserveForDevices() => _list.EnsureCapacity(2 * DeviceCount);
+
     /// <summary>Enlists a connector whose state just changed. Amortized O(1); allocates only when the list grows.</summary>
     public void Enlist(SpaprDrc drc)
     {
@@ -45,8 +51,24 @@ internal sealed class ChangedConnectors
         }
     }
 
+    /// <summary>
+    /// How many connectors the guest released while their device's removal is still under way (owned, not held): a
+    /// snapshot load counts them back, since the destination's baseline holds every connector of a device.
+    /// </summary>
+    public int ReleasedOwnedCount { get; private set; }
+
     /// <summary>A connector gained (+1) or lost (-1) its device.</summary>
     public void DeviceCountChanged(int delta) => DeviceCount += delta;
+
+    /// <summary>A connector was released while its device stays (+1), or held again or freed (-1).</summary>
+    public void ReleasedOwnedChanged(int delta) => ReleasedOwnedCount += delta;
+
+    /// <summary>A snapshot load sets both counts from what it applied.</summary>
+    public void SetCounts(int devices, int releasedOwned)
+    {
+        DeviceCount = devices;
+        ReleasedOwnedCount = releasedOwned;
+    }
 
     /// <summary>
     /// The connectors not in their cold-plug state, in index order, and nothing else: stale entries are dropped
@@ -78,6 +100,30 @@ internal sealed class ChangedConnectors
 
     /// <summary>The enlisted connectors, stale ones included, in no particular order; valid until the next change.</summary>
     public ReadOnlySpan<SpaprDrc> Enlisted() => CollectionsMarshal.AsSpan(_list);
+
+    /// <summary>The enlisted connectors in index order, stale ones included (no prune: a load resets them anyway).</summary>
+    public ReadOnlySpan<SpaprDrc> EnlistedInOrder()
+    {
+        if (!_sorted)
+        {
+            _list.Sort(static (a, b) => a.Index.Value.CompareTo(b.Index.Value));
+            _sorted = true;
+        }
+
+        return CollectionsMarshal.AsSpan(_list);
+    }
+
+    /// <summary>
+    /// Takes <paramref name="connectors"/> as the list, in index order, without touching them: the caller already set
+    /// each one's mark (a snapshot load sets it as it restores each connector, and cleared the old ones' marks).
+    /// </summary>
+    public void ReplaceMarked(ReadOnlySpan<SpaprDrc> connectors)
+    {
+        _list.Clear();
+        _list.AddRange(connectors);
+        _sorted = true;
+        _pruneAt = Math.Max(MinimumPruneAt, 2 * _list.Count);
+    }
 
     /// <summary>Replaces the list with exactly these connectors (a snapshot load knows which ones it set).</summary>
     /// <param name="connectors">The connectors, in index order.</param>

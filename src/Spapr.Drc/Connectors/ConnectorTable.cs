@@ -11,7 +11,7 @@ namespace Spapr.Drc;
 /// Writes are rare (machine creation, a PHB taking its slots along) and usually come in bursts without reads in
 /// between, so bulk creation copies nothing and a stable machine is read at plain dictionary speed.
 /// </summary>
-internal sealed class ConnectorTable(object sync)
+internal sealed class ConnectorTable(SyncLock sync)
 {
     private Dictionary<uint, SpaprDrc> _map = [];
 

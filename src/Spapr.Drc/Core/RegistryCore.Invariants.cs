@@ -74,6 +74,7 @@ internal sealed partial class RegistryCore
                 }
             }
 
+            Check(devices.Count == Unplugs.DeviceCount, null, $"the coordinator counts {Unplugs.DeviceCount} devices, {devices.Count} are attached");
             Check(pending == Unplugs.PendingCount, null, $"the request table holds {Unplugs.PendingCount} requests, devices have {pending}");
             Check(held == Changes.DeviceCount, null, $"device count {Changes.DeviceCount} but {held} connectors hold a device");
             foreach (var e in Unplugs.Events.Items)

@@ -27,6 +27,7 @@ internal static class DeviceAttacher
 
         attached = new AttachedDevice(core, device, [drc], fragment is null ? null : [fragment]);
         Take(core, attached, mode);
+        core.Unplugs.DeviceAttached();
         if (mode == PlugMode.Hot)
         {
             QueueAdd(core, attached);
@@ -86,6 +87,7 @@ internal static class DeviceAttacher
 
         attached = new AttachedDevice(core, device, connectors, fragments);
         Take(core, attached, mode);
+        core.Unplugs.DeviceAttached();
         if (mode == PlugMode.Hot)
         {
             QueueAdd(core, attached);

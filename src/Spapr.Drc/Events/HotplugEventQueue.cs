@@ -27,6 +27,16 @@ internal sealed class HotplugEventQueue
     /// <summary>The events, oldest first; valid until the next change.</summary>
     public ReadOnlySpan<HotplugEventRecord> Items => CollectionsMarshal.AsSpan(_items)[_head..];
 
+    /// <summary>Makes room for <paramref name="events"/> more events than are queued now.</summary>
+    public void EnsureRoomFor(int events)
+    {
+        long needed = (long)_items.Count + events;
+        if (needed > _items.Capacity)
+        {
+            _items.Capacity = (int)Math.Min(Array.MaxLength, Math.Max(2L * _items.Capacity, needed));
+        }
+    }
+
     public void Add(in HotplugEventRecord e)
     {
         _items.Add(e);

@@ -9,7 +9,10 @@ internal sealed class NotificationOutbox
 {
     private readonly RegistryCore _core;
     private readonly Queue<QueuedNotification> _queue = new();
-    private readonly object _dispatchSync = new();
+    private readonly SyncLock _dispatchSync = new();
+
+    // Items in _queue, written under the registry lock: a thread that queued nothing leaves Dispatch without a lock.
+    private volatile int _queued;
 
     // Owned by whichever thread holds _dispatchSync: the notifications it is raising.
     private readonly List<QueuedNotification> _batch = [];
@@ -26,12 +29,26 @@ internal sealed class NotificationOutbox
 
     public EventHandler<HotplugEventQueuedEventArgs>? HotplugEventQueued { get; set; }
 
-    /// <summary>Queues a notification; under the registry lock.</summary>
+    /// <summary>Whether a notification of <paramref name="kind"/> has a handler to go to (read under the registry lock when queuing).</summary>
+    public bool IsHandled(NotificationKind kind) => kind switch
+    {
+        NotificationKind.HotplugEventQueued => HotplugEventQueued is not null,
+        NotificationKind.UnplugCompleted => UnplugCompleted is not null,
+        NotificationKind.UnplugTimedOut => UnplugTimedOut is not null,
+        NotificationKind.UnplugRejectedByGuest => UnplugRejectedByGuest is not null,
+        _ => UnplugCancelled is not null,
+    };
+
+    /// <summary>
+    /// Queues a notification; under the registry lock. One nobody handles is not queued at all: a handler receives the
+    /// notifications queued after it subscribed, and a machine without handlers pays nothing for them.
+    /// </summary>
     public void Enqueue(in QueuedNotification notification)
     {
-        if (!_core.Disposed)
+        if (!_core.Disposed && IsHandled(notification.Kind))
         {
             _queue.Enqueue(notification);
+            _queued = _queue.Count;
         }
     }
 
@@ -45,9 +62,10 @@ internal sealed class NotificationOutbox
         lock (_core.Sync)
         {
             _queue.Clear();
+            _queued = 0;
         }
 
-        if (!Monitor.IsEntered(_dispatchSync))
+        if (!IsDispatchingHere())
         {
             lock (_dispatchSync)
             {
@@ -59,9 +77,16 @@ internal sealed class NotificationOutbox
     /// <summary>Raises everything queued; called by every entry point after it released the registry lock.</summary>
     public void Dispatch()
     {
-        // A handler that calls back into the registry is already inside the drain loop on this thread (the monitor
+        // Nothing queued (what a call that raised no notification sees): no lock to take. Items another thread is
+        // queuing right now are that thread's to dispatch.
+        if (_queued == 0)
+        {
+            return;
+        }
+
+        // A handler that calls back into the registry is already inside the drain loop on this thread (the lock
         // is reentrant): draining here would raise later items before the current one reached every handler.
-        if (Monitor.IsEntered(_dispatchSync))
+        if (IsDispatchingHere())
         {
             return;
         }
@@ -70,7 +95,7 @@ internal sealed class NotificationOutbox
         {
             // One thread drains at a time; a thread that finds another draining leaves its items to it, and
             // re-checks after the drainer exits.
-            if (!Monitor.TryEnter(_dispatchSync))
+            if (!TryEnterDispatch())
             {
                 return;
             }
@@ -81,7 +106,7 @@ internal sealed class NotificationOutbox
             }
             finally
             {
-                Monitor.Exit(_dispatchSync);
+                ExitDispatch();
             }
 
             lock (_core.Sync)
@@ -108,6 +133,8 @@ internal sealed class NotificationOutbox
                 {
                     batch.Add(queued);
                 }
+
+                _queued = 0;
             }
 
             if (batch.Count == 0)
@@ -138,6 +165,20 @@ internal sealed class NotificationOutbox
             }
         }
     }
+
+#if NET9_0_OR_GREATER
+    private bool IsDispatchingHere() => _dispatchSync.IsHeldByCurrentThread;
+
+    private bool TryEnterDispatch() => _dispatchSync.TryEnter();
+
+    private void ExitDispatch() => _dispatchSync.Exit();
+#else
+    private bool IsDispatchingHere() => Monitor.IsEntered(_dispatchSync);
+
+    private bool TryEnterDispatch() => Monitor.TryEnter(_dispatchSync);
+
+    private void ExitDispatch() => Monitor.Exit(_dispatchSync);
+#endif
 
     private void Raise(in QueuedNotification n)
     {

@@ -121,6 +121,8 @@ public sealed partial class DrcRtas
                     return RtasStatus.HardwareError;
                 }
 
+                _core.Activity++;
+
                 var unplugs = _core.Unplugs;
                 int position = unplugs.Events.Find(eventMask);
                 if (position < 0)

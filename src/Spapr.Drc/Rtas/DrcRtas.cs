@@ -81,6 +81,7 @@ public sealed partial class DrcRtas
             // Diagnostics of a pending unplug (the read itself stays lock-free; this runs only while one is pending).
             lock (_core.Sync)
             {
+                _core.Activity++;
                 _core.Unplugs.RecordGuestCall(drc, GuestCallKind.GetSensorState, (int)RtasStatus.Success);
             }
         }
@@ -154,6 +155,8 @@ public sealed partial class DrcRtas
                 {
                     return ConfigureConnectorStatus.HardwareError;
                 }
+
+                _core.Activity++;
 
                 var status = ConfigureConnectorLocked(_core, wa, out var drc);
                 if (drc is not null)

@@ -99,8 +99,27 @@ internal sealed partial class UnplugCoordinator
             // About a thousand timeouts per lock hold (under a millisecond), their notifications raised in between:
             // a mass timeout (16,384 LMBs) neither holds the lock long enough to stall vCPU threads' RTAS calls nor
             // queues every notification at once. Smaller batches cost more in lock hand-offs on a busy machine.
-            while (_core.Guest(this, false, static (_, self) => self.ProcessDue(MaxTimeoutsPerLockHold)))
+            // On the system clock the callback gives way to the registry's other callers: it does not wait for a busy
+            // lock, and it stops between batches when others used the registry meanwhile, coming back a millisecond
+            // later. Timeouts are not urgent, and a timer thread that ran alongside a burst of requests (or of RTAS
+            // calls) slowed the burst down: the two threads fought over the lock and the same cache lines, and on
+            // sibling hyperthreads over the same core. A virtual clock's callbacks run inside the test's Advance,
+            // which must finish what is due, so they wait and never stop early.
+            bool first = true;
+            while (true)
             {
+                bool? more = _core.TimerWork((Self: this, First: first), !_timers.DefersWhenBusy, static (_, s) => s.Self.ProcessDueBatch(s.First));
+                first = false;
+                if (more is null)
+                {
+                    _timers.RetrySoon();
+                    return;
+                }
+
+                if (more == false)
+                {
+                    return;
+                }
             }
         }
 #pragma warning disable CA1031 // The callback is a process boundary; failures are logged.
@@ -139,6 +158,7 @@ internal sealed partial class UnplugCoordinator
         }
 
         device.Detached();
+        _devices--;
         if (device.Kind.ReleaseRemovesOwnedConnectors)
         {
             foreach (var drc in device.ConnectorSpan)
@@ -212,6 +232,23 @@ internal sealed partial class UnplugCoordinator
         }
 
         device.Detached();
+        _devices--;
+    }
+
+    /// <summary>One batch of the timer callback (see <see cref="OnTimer"/>); true when more are due and the callback should go on now.</summary>
+    private bool ProcessDueBatch(bool first)
+    {
+        if (!first && _timers.DefersWhenBusy && _core.Activity != _activityAtLastBatch)
+        {
+            // Other callers used the registry while this callback raised the last batch's notifications.
+            _timers.Fired();
+            _timers.Arm(_core.NowTicks + UnplugTimerQueue.RetryDelay.Ticks);
+            return false;
+        }
+
+        bool more = ProcessDue(MaxTimeoutsPerLockHold);
+        _activityAtLastBatch = _core.Activity;
+        return more;
     }
 
     /// <summary>Times out up to <paramref name="max"/> due requests; true when more are due (call again after a dispatch).</summary>

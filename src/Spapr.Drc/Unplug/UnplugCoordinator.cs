@@ -26,6 +26,10 @@ internal sealed partial class UnplugCoordinator : IDisposable
     private readonly List<SpaprDrc> _sweep = [];
     private SpaprDrc?[] _slotScratch = [];
 
+    private int _devices;
+
+    // The registry's activity count when the timer callback finished its last batch (see ProcessDueBatch).
+    private int _activityAtLastBatch;
     private long _nextRequestId;
     private long _armSequence;
     private uint _nextLogId = 1;
@@ -34,6 +38,24 @@ internal sealed partial class UnplugCoordinator : IDisposable
     {
         _core = core;
         _timers = new UnplugTimerQueue(core.Time, this);
+    }
+
+    /// <summary>Devices attached to the registry (the request table's bound: a device has at most one request).</summary>
+    public int DeviceCount => _devices;
+
+    /// <summary>
+    /// A device was attached. The device may later have one request, which takes a slot, queues its Remove event and
+    /// one timer entry: the tables grow here, with the devices, so that a burst of requests allocates nothing. Growing
+    /// them during the burst instead put megabytes on the large-object heap mid-burst, and the full collection that
+    /// followed walked every object of the machine: with 131,072 devices it cost more than the requests themselves.
+    /// </summary>
+    public void DeviceAttached()
+    {
+        _devices++;
+        _requests.EnsureCapacity(_devices);
+        _timers.EnsureCapacity(2 * _devices); // room for as many entries of ended requests, which stay until compacted
+        _events.EnsureRoomFor(_devices);
+        _core.Changes.ReserveForDevices();
     }
 
     /// <summary>Pending requests (read lock-free by the metrics gauge: a plain int).</summary>
@@ -86,7 +108,10 @@ internal sealed partial class UnplugCoordinator : IDisposable
             Log.HotplugEventQueued(_core.Logger, type, action, identifier, new DrcIndex(index), count, eventClass, e.LogId);
         }
 
-        _core.Outbox.Enqueue(QueuedNotification.Queued(e));
+        if (_core.Outbox.IsHandled(NotificationKind.HotplugEventQueued))
+        {
+            _core.Outbox.Enqueue(QueuedNotification.Queued(e));
+        }
     }
 
     /// <summary>Takes the event <see cref="HotplugEventQueue.Find"/> found for check-exception, noting when a request's Remove went to the guest.</summary>
@@ -120,6 +145,11 @@ internal sealed partial class UnplugCoordinator : IDisposable
             _ => NotificationKind.UnplugCompleted,
         };
         _core.Metrics.Notified(outcome);
+        if (!_core.Outbox.IsHandled(kind))
+        {
+            return;
+        }
+
         _core.Outbox.Enqueue(QueuedNotification.Unplug(kind, outcome, isTerminal, device, requestId, requestedAtTicks, _core.NowTicks));
     }
 }

@@ -14,6 +14,7 @@ internal sealed class UnplugRequestTable
     private UnplugRequestRecord[] _records = new UnplugRequestRecord[16];
     private int _freeHead;
     private int _highWater = 1;
+    private int _staleUpTo = 1;
 
     /// <summary>Requests in the table.</summary>
     public int Count { get; private set; }
@@ -25,6 +26,16 @@ internal sealed class UnplugRequestTable
 
     /// <summary>Whether a slot holds a request.</summary>
     public bool IsLive(int slot) => (uint)slot < (uint)_highWater && slot != 0 && _records[slot].Id != 0;
+
+    /// <summary>Makes room for <paramref name="requests"/> requests at once (doubling, so attaching device after device stays amortized O(1)).</summary>
+    public void EnsureCapacity(int requests)
+    {
+        // Slot 0 is never used.
+        if (requests >= _records.Length)
+        {
+            Array.Resize(ref _records, (int)Math.Min(Array.MaxLength, Math.Max(2L * _records.Length, requests + 1L)));
+        }
+    }
 
     /// <summary>Takes a free slot for request <paramref name="id"/>; amortized O(1), allocating only when the array grows.</summary>
     public int Add(long id, AttachedDevice device, long requestedAtTicks, long timeoutTicks)
@@ -45,15 +56,22 @@ internal sealed class UnplugRequestTable
             slot = _highWater++;
         }
 
-        _records[slot] = new UnplugRequestRecord
-        {
-            Id = id,
-            Device = device,
-            RequestedAtTicks = requestedAtTicks,
-            TimeoutTicks = timeoutTicks,
-            DeadlineTicks = NoTicks,
-            RemoveTakenAtTicks = NoTicks,
-        };
+        // Field by field through a reference: assigning a whole struct that holds an object reference goes through the
+        // runtime's barriered bulk copy, which cost more than the rest of a request together.
+        ref var record = ref _records[slot];
+        record.Id = id;
+        record.Device = device;
+        record.Waiting = 0;
+        record.FirstIndex = device.Index.Value;
+        record.ConnectorCount = device.ConnectorCount;
+        record.Retries = 0;
+        record.RequestedAtTicks = requestedAtTicks;
+        record.TimeoutTicks = timeoutTicks;
+        record.DeadlineTicks = NoTicks;
+        record.ArmSequence = 0;
+        record.RemoveTakenAtTicks = NoTicks;
+        record.TimedOut = false;
+        record.NextFree = 0;
         Count++;
         return slot;
     }
@@ -61,22 +79,44 @@ internal sealed class UnplugRequestTable
     /// <summary>Frees a slot; a timer entry still naming it is recognised as stale by its id.</summary>
     public void Remove(int slot)
     {
-        _records[slot] = new UnplugRequestRecord { NextFree = _freeHead };
+        ref var record = ref _records[slot];
+        record.Id = 0;
+        record.Device = null;
+        record.NextFree = _freeHead;
         _freeHead = slot;
         Count--;
     }
 
-    /// <summary>Drops every request (a snapshot load replaces them) and makes room for <paramref name="capacity"/>.</summary>
+    /// <summary>
+    /// Drops every request (a snapshot load replaces them) and makes room for <paramref name="capacity"/>. The slots are
+    /// not cleared: <see cref="Add"/> overwrites each one it hands out, and <see cref="DropStale"/> clears what is left
+    /// above the new high-water mark once the load added its requests.
+    /// </summary>
     public void Clear(int capacity)
     {
-        Array.Clear(_records, 0, _highWater);
         if (_records.Length <= capacity)
         {
             _records = new UnplugRequestRecord[Math.Max(16, (int)Math.Min(Array.MaxLength, 2L * (capacity + 1)))];
+            _staleUpTo = 1;
+        }
+        else
+        {
+            _staleUpTo = Math.Max(_staleUpTo, _highWater);
         }
 
         _freeHead = 0;
         _highWater = 1;
         Count = 0;
+    }
+
+    /// <summary>Clears the slots a <see cref="Clear"/> left above the high-water mark, so they hold no device any more.</summary>
+    public void DropStale()
+    {
+        if (_staleUpTo > _highWater)
+        {
+            Array.Clear(_records, _highWater, _staleUpTo - _highWater);
+        }
+
+        _staleUpTo = 1;
     }
 }

@@ -1,21 +1,28 @@
 namespace Spapr.Drc;
 
 /// <summary>
-/// Every unplug deadline of one registry on a single timer: a priority queue of (slot, arm sequence) entries keyed
-/// by deadline, with the timer armed for the earliest. One OS timer per machine instead of one per pending request
+/// Every unplug deadline of one registry on a single timer: (slot, arm sequence) entries in deadline order
+/// (<see cref="DeadlineQueue"/>), with the timer armed for the earliest. One OS timer per machine instead of one per pending request
 /// keeps thousands of simultaneous LMB timeouts cheap (see the README's performance section). Entries are never
 /// removed early: a request whose timer changed has a new arm sequence, and the stale entry is skipped when it comes
 /// up. The timer's callback is the coordinator's; every other method runs under the registry lock.
 /// </summary>
 internal sealed class UnplugTimerQueue : IDisposable
 {
-    private readonly PriorityQueue<Entry, DeadlineKey> _queue = new();
+    /// <summary>How soon the callback comes back when it gave way to the registry's other callers.</summary>
+    public static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(1);
+
+    private readonly DeadlineQueue _queue = new();
+    private readonly Func<Entry, bool> _isLive;
+
+    // The live heap entries while the heap is rebuilt without its stale ones; kept, so a compaction allocates nothing once it has grown.
+    private readonly List<(Entry, DeadlineKey)> _live = [];
     private readonly TimeProvider _time;
     private readonly UnplugCoordinator _owner;
     private readonly bool _millisecondTimers;
     private ITimer? _timer;
     private long _armedFor = UnplugRequestTable.NoTicks;
-    private bool _disposed;
+    private volatile bool _disposed;
     private int _nextCompactionCheck = 1024;
 
     public UnplugTimerQueue(TimeProvider time, UnplugCoordinator owner)
@@ -23,6 +30,7 @@ internal sealed class UnplugTimerQueue : IDisposable
         _time = time;
         _owner = owner;
         _millisecondTimers = HasMillisecondTimers(time);
+        _isLive = entry => owner.IsLiveTimer(entry.Slot, entry.Sequence);
     }
 
     /// <summary>Whether the single timer has been created (only once a timeout is first needed).</summary>
@@ -30,6 +38,15 @@ internal sealed class UnplugTimerQueue : IDisposable
 
     /// <summary>Entries in the queue, stale ones included.</summary>
     public int Count => _queue.Count;
+
+    /// <summary>Makes room for <paramref name="entries"/> entries (doubling).</summary>
+    public void EnsureCapacity(int entries)
+    {
+        if (!_disposed)
+        {
+            _queue.EnsureCapacity(entries);
+        }
+    }
 
     public void Schedule(int slot, long sequence, long deadlineTicks, long requestId)
     {
@@ -48,9 +65,9 @@ internal sealed class UnplugTimerQueue : IDisposable
         // and drop them when they dominate, so memory stays bounded.
         if (_queue.Count >= _nextCompactionCheck)
         {
-            if (_queue.Count > 2 * LiveCount())
+            if (_queue.Count > 2 * _queue.CountWhere(_isLive))
             {
-                Compact();
+                _queue.RemoveWhereNot(_isLive, _live);
             }
 
             _nextCompactionCheck = Math.Max(1024, 2 * _queue.Count);
@@ -72,14 +89,36 @@ internal sealed class UnplugTimerQueue : IDisposable
 
     public void Dequeue() => _queue.Dequeue();
 
+    /// <summary>Whether the callback should come back later rather than wait for a busy registry lock (system timers).</summary>
+    public bool DefersWhenBusy => _millisecondTimers;
+
+    /// <summary>
+    /// The callback found the registry lock busy: the timer fires again in a millisecond. Called without the lock; a
+    /// request that arms the timer meanwhile for an earlier deadline is at most that millisecond late.
+    /// </summary>
+    public void RetrySoon()
+    {
+        try
+        {
+            if (!_disposed)
+            {
+                _timer?.Change(RetryDelay, Timeout.InfiniteTimeSpan);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The registry was disposed meanwhile: nothing is left to time out.
+        }
+    }
+
     /// <summary>The callback is running: no timer is armed until <see cref="Arm"/> is called again.</summary>
     public void Fired() => _armedFor = UnplugRequestTable.NoTicks;
 
     /// <summary>
-    /// Drops every entry and schedules these instead (a snapshot load ended every request the queue held). One heap
-    /// build instead of an insertion per request, and one timer change.
+    /// Drops every entry and schedules these instead (a snapshot load ended every request the queue held), with one
+    /// timer change rather than one per entry.
     /// </summary>
-    public void ReplaceAll(IEnumerable<(Entry Entry, DeadlineKey Key)> entries)
+    public void ReplaceAll(List<(Entry Entry, DeadlineKey Key)> entries)
     {
         if (_disposed)
         {
@@ -87,7 +126,11 @@ internal sealed class UnplugTimerQueue : IDisposable
         }
 
         _queue.Clear();
-        _queue.EnqueueRange(entries);
+        foreach (var (entry, key) in entries)
+        {
+            _queue.Enqueue(entry, key);
+        }
+
         _nextCompactionCheck = Math.Max(1024, 2 * _queue.Count);
         if (_queue.TryPeek(out _, out var first))
         {
@@ -145,35 +188,6 @@ internal sealed class UnplugTimerQueue : IDisposable
     /// <summary>Whether timers of <paramref name="provider"/> are the system's (millisecond) timers.</summary>
     internal static bool HasMillisecondTimers(TimeProvider provider) =>
         ReferenceEquals(provider, TimeProvider.System) || (provider is PausableTimeProvider pausable && HasMillisecondTimers(pausable.InnerTimeProvider));
-
-    private int LiveCount()
-    {
-        int live = 0;
-        foreach (var (entry, _) in _queue.UnorderedItems)
-        {
-            if (_owner.IsLiveTimer(entry.Slot, entry.Sequence))
-            {
-                live++;
-            }
-        }
-
-        return live;
-    }
-
-    private void Compact()
-    {
-        var live = new List<(Entry, DeadlineKey)>();
-        foreach (var (entry, key) in _queue.UnorderedItems)
-        {
-            if (_owner.IsLiveTimer(entry.Slot, entry.Sequence))
-            {
-                live.Add((entry, key));
-            }
-        }
-
-        _queue.Clear();
-        _queue.EnqueueRange(live);
-    }
 
     /// <summary>A queued timeout: the request's slot and the arm it belongs to.</summary>
     internal readonly record struct Entry(int Slot, long Sequence);

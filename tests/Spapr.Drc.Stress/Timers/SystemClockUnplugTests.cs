@@ -80,4 +80,59 @@ public sealed class SystemClockUnplugTests
         (firedAt - requestedAt).Should().BeGreaterThanOrEqualTo(TimeSpan.FromTicks(6_000));
         count.Should().Be(1);
     }
+
+    [Fact]
+    public async Task Timeouts_SystemClockWhileAnotherThreadKeepsTheRegistryBusy_AllFireOnceAndNoneEarly()
+    {
+        // The timer callback gives way to other callers (it comes back a millisecond later rather than wait for the
+        // lock or run alongside them): while a second thread calls into the registry without pause, every due timeout
+        // must still fire, exactly once, and never before its deadline.
+        const int Devices = 5_000;
+        using var registry = new DrcRegistry(new DrcOptions { TimeoutPolicy = UnplugTimeoutPolicy.ClearRequest });
+        registry.CreateConnectors(DrcType.Lmb, 0, Devices);
+        var requestedAt = new DateTimeOffset[Devices];
+        for (uint i = 0; i < Devices; i++)
+        {
+            registry.Attach(DrcIndex.From(DrcType.Lmb, i), "dimm", null, PlugMode.Cold);
+        }
+
+        int fired = 0, early = 0;
+        using var all = new ManualResetEventSlim();
+        registry.UnplugTimedOut += (_, e) =>
+        {
+            if (e.OccurredAt - requestedAt[e.Index.Id] < TimeSpan.FromMilliseconds(1))
+            {
+                Interlocked.Increment(ref early);
+            }
+
+            if (Interlocked.Increment(ref fired) == Devices)
+            {
+                all.Set();
+            }
+        };
+
+        using var stop = new CancellationTokenSource();
+        var busy = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                _ = registry.Count;
+            }
+        });
+
+        for (uint i = 0; i < Devices; i++)
+        {
+            requestedAt[i] = TimeProvider.System.GetUtcNow();
+            registry.RequestUnplug(DrcIndex.From(DrcType.Lmb, i), TimeSpan.FromMilliseconds(1)).Status.Should().Be(UnplugRequestStatus.Requested);
+        }
+
+        bool allFired = all.Wait(TimeSpan.FromSeconds(60));
+        stop.Cancel();
+        await busy;
+
+        allFired.Should().BeTrue($"{fired} of {Devices} timeouts fired while the registry was kept busy");
+        Volatile.Read(ref fired).Should().Be(Devices);
+        early.Should().Be(0);
+        registry.GetPendingUnplugs().Should().BeEmpty();
+    }
 }

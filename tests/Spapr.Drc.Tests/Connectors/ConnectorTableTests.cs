@@ -24,7 +24,7 @@ public sealed class ConnectorTableTests
     {
         using var machine = new Machine();
         var registry = machine.Registry;
-        var table = new ConnectorTable(new object());
+        var table = new ConnectorTable(new Lock());
         var drc = registry.CreateConnector(DrcType.Lmb, 0);
         table.Add(drc.Index.Value, drc);
         table.TryGetShared(drc.Index.Value, out _).Should().BeTrue();

@@ -12,7 +12,7 @@ public sealed class NotificationTests
         using var machine = new Machine();
         var drc = machine.InState(DrcType.Cpu, 8, DrcState.LogicalAvailable, pending: true);
         bool? lockHeld = null;
-        machine.Registry.UnplugCompleted += (_, _) => lockHeld = Monitor.IsEntered(machine.Registry.Sync);
+        machine.Registry.UnplugCompleted += (_, _) => lockHeld = machine.Registry.Sync.IsHeldByCurrentThread;
 
         machine.Unusable(drc);
 
