@@ -84,9 +84,18 @@ public sealed class ShowPendingTests
     [Fact]
     public void Json_ShowPendingWithoutTimeout_RemainingMsIsNull()
     {
-        var pending = PendingOf(Scenario("unplug dimm0", "show"), 6).EnumerateArray().Single();
+        // Memory has a 2-minute default: the machine line takes it away (everything moves down a line).
+        var pending = PendingOf("machine lmb-timeout=none\n" + Scenario("unplug dimm0", "show"), 7).EnumerateArray().Single();
 
         pending.GetProperty("remaining_ms").ValueKind.Should().Be(JsonValueKind.Null);
+    }
+
+    [Fact]
+    public void Json_ShowPendingMemoryWithTheDefaultTimeout_RemainingMsIsTwoMinutes()
+    {
+        var pending = PendingOf(Scenario("unplug dimm0", "show"), 6).EnumerateArray().Single();
+
+        pending.GetProperty("remaining_ms").GetInt64().Should().Be(120_000, "memory's default unplug timeout is 2 minutes");
     }
 
     [Fact]

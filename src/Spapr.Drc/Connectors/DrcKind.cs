@@ -137,12 +137,16 @@ internal sealed class DrcKind
         };
         table[(int)DrcType.Lmb] = new(DrcType.Lmb, 3, DrcClassRules.Logical, "LMB ", "MEM", HotplugType.Memory)
         {
+            DefaultTimeout = DrcOptions.DefaultMemoryUnplugTimeout,
             DeviceSpansConnectors = true,
             GuestIsolateNeedsRequest = true,
             ReconfigureRejectsUnplug = true,
             EventsNameRuns = true,
         };
-        table[(int)DrcType.Pmem] = new(DrcType.Pmem, 4, DrcClassRules.Logical, "PMEM ", "PMEM", HotplugType.Pmem);
+        table[(int)DrcType.Pmem] = new(DrcType.Pmem, 4, DrcClassRules.Logical, "PMEM ", "PMEM", HotplugType.Pmem)
+        {
+            DefaultTimeout = DrcOptions.DefaultMemoryUnplugTimeout,
+        };
         return table;
     }
 }

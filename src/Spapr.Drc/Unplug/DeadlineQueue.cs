@@ -30,6 +30,15 @@ internal sealed class DeadlineQueue
 
     public void Enqueue(UnplugTimerQueue.Entry entry, UnplugTimerQueue.DeadlineKey key)
     {
+        // A queue refilled in key order (a snapshot load) only ever appends to the first lane.
+        if (_first == 0 && _lanes[1].Count == 0 && _lanes[2].Count == 0 && _lanes[3].Count == 0 && _heap.Count == 0
+            && _lanes[0].Last.CompareTo(key) <= 0)
+        {
+            _lanes[0].Add(entry, key);
+            Count++;
+            return;
+        }
+
         // The lane whose last key is the greatest one not above this key keeps the lanes apart (each timeout its own);
         // an empty lane takes what fits nowhere else.
         int best = -1, empty = -1;

@@ -35,6 +35,19 @@ public sealed class CommittedTraceReplayTests
     }
 
     [Fact]
+    public void Replay_DimmRefusedOnTheFirstLmbWithTimeouts_OnlyTheMemoryTimeoutSaysSo()
+    {
+        // The guest makes no call once it fails to offline the first LMB, and QEMU never completes: with the library's
+        // default timeouts (memory: 2 minutes) the timeout is the one thing that reports the stuck unplug.
+        var outcome = TraceReplay.File(CommittedFiles.Trace(ScenarioCatalog.DimmRefusedFirstLmb), timeouts: true);
+
+        outcome.Exit.Should().Be(ReplayCommand.ExitDiffer);
+        outcome.Output.Should().ContainSingle(l => l.Contains("differ", StringComparison.Ordinal) && l.EndsWith(" 1 differ", StringComparison.Ordinal));
+        outcome.Output.Should().ContainSingle(l => l.Contains(":end:", StringComparison.Ordinal))
+            .Which.Should().Contain("unplug-timed-out for dimmF");
+    }
+
+    [Fact]
     public void Replay_ChangedReturnCell_DiffersOnThatLine()
     {
         const string unusable = """{"rtas": "set-indicator", "args": [9003, "0x80000008", 0], "rets": [0]}""";

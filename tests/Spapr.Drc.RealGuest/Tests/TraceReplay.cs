@@ -8,11 +8,11 @@ namespace Spapr.Drc.RealGuest.Tests;
 /// </summary>
 public static class TraceReplay
 {
-    public static ReplayOutcome File(string path)
+    public static ReplayOutcome File(string path, bool timeouts = false)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        int exit = ReplayCommand.RunFile(path, output, error, json: false, timeouts: false);
+        int exit = ReplayCommand.RunFile(path, output, error, json: false, timeouts);
         return new ReplayOutcome(exit, output.ToString().ReplaceLineEndings("\n").TrimEnd('\n').Split('\n'), error.ToString());
     }
 

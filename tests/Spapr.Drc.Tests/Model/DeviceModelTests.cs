@@ -137,12 +137,9 @@ public sealed class DeviceModelTests
     {
         public DrcOptions Options()
         {
+            // "none" is no timeout, as drcsim's machine line reads it (memory's default would be 2 minutes).
             var options = new DrcOptions { TimeoutPolicy = Policy };
-            if (LmbTimeoutSeconds is { } lmb)
-            {
-                options.SetUnplugTimeout(DrcType.Lmb, TimeSpan.FromSeconds(lmb));
-            }
-
+            options.SetUnplugTimeout(DrcType.Lmb, LmbTimeoutSeconds is { } lmb ? TimeSpan.FromSeconds(lmb) : Timeout.InfiniteTimeSpan);
             if (PciTimeoutSeconds is { } pci)
             {
                 options.SetUnplugTimeout(DrcType.Pci, TimeSpan.FromSeconds(pci));

@@ -443,7 +443,14 @@ internal sealed class ReferenceModel
 
     // ---- Shared ----
 
-    private static TimeSpan DefaultTimeout(DrcType type) => type == DrcType.Cpu ? TimeSpan.FromSeconds(15) : Timeout.InfiniteTimeSpan;
+    // SPEC section 6 for CPU (15 s) and PHB/PCI (none); memory has 2 minutes, the library's deliberate difference
+    // (a guest that cannot offline a DIMM's first LMB never calls: only a timeout reports it).
+    private static TimeSpan DefaultTimeout(DrcType type) => type switch
+    {
+        DrcType.Cpu => TimeSpan.FromSeconds(15),
+        DrcType.Lmb or DrcType.Pmem => TimeSpan.FromMinutes(2),
+        _ => Timeout.InfiniteTimeSpan,
+    };
 
     private static HotplugType HotplugTypeOf(Connector c) => c.Type switch
     {

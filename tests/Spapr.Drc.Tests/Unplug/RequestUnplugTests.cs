@@ -5,7 +5,10 @@ namespace Spapr.Drc.Tests.Unplug;
 /// <summary>SPEC sections 5 and 6: what RequestUnplug returns and queues, per connector type.</summary>
 public sealed class RequestUnplugTests
 {
-    private static readonly DrcOptions NoTimeouts = new DrcOptions().SetUnplugTimeout(DrcType.Cpu, Timeout.InfiniteTimeSpan);
+    private static readonly DrcOptions NoTimeouts = new DrcOptions()
+        .SetUnplugTimeout(DrcType.Cpu, Timeout.InfiniteTimeSpan)
+        .SetUnplugTimeout(DrcType.Lmb, Timeout.InfiniteTimeSpan)
+        .SetUnplugTimeout(DrcType.Pmem, Timeout.InfiniteTimeSpan);
 
     [Fact]
     public void RequestUnplug_AcquiredCpu_RequestedWithRemoveEventByIndex()
@@ -63,7 +66,7 @@ public sealed class RequestUnplugTests
     [Fact]
     public void RequestUnplug_NoTimeoutRepeatedMemoryDeviceOnAnotherLmb_AlreadyInProgressAndNothingRequeued()
     {
-        using var machine = new Machine();
+        using var machine = new Machine(NoTimeouts);
         var first = machine.HotAddMemory(16, 4);
         machine.Registry.RequestUnplug(first);
 

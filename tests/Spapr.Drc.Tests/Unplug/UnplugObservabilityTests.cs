@@ -39,13 +39,25 @@ public sealed class UnplugObservabilityTests
     {
         using var machine = new Machine();
         var first = machine.HotAddMemory(16, 2);
-        machine.Registry.RequestUnplug(first);
+        machine.Registry.RequestUnplug(first, Timeout.InfiniteTimeSpan);
 
         var drc = machine.Registry[first];
 
         drc.IsUnplugPending.Should().BeTrue();
         drc.UnplugDeadline.Should().BeNull();
         drc.UnplugTimeRemaining.Should().Be(Timeout.InfiniteTimeSpan, "no timeout has one encoding: infinite, as the options and the result say");
+    }
+
+    [Fact]
+    public void Connector_MemoryWithTheDefaultTimeout_HasADeadlineTwoMinutesAway()
+    {
+        using var machine = new Machine();
+        var first = machine.HotAddMemory(16, 2);
+        var t0 = machine.Clock.GetUtcNow();
+        machine.Registry.RequestUnplug(first);
+
+        machine.Registry[first].UnplugDeadline.Should().Be(t0 + TimeSpan.FromMinutes(2));
+        machine.Registry[first].UnplugTimeRemaining.Should().Be(TimeSpan.FromMinutes(2));
     }
 
     [Fact]
@@ -81,7 +93,7 @@ public sealed class UnplugObservabilityTests
         pending[1].RequestedAt.Should().Be(t0);
         pending[1].Deadline.Should().Be(t0 + TimeSpan.FromSeconds(15));
         pending[0].Deadline.Should().Be(t0 + TimeSpan.FromSeconds(16));
-        pending[2].Deadline.Should().BeNull();
+        pending[2].Deadline.Should().Be(t0 + TimeSpan.FromSeconds(1) + TimeSpan.FromMinutes(2), "memory's default timeout is 2 minutes");
         pending[2].Waiting.Should().HaveCount(3);
         pending.Select(p => p.RequestId).Should().OnlyHaveUniqueItems();
         pending.Should().OnlyContain(p => !p.TimedOut);

@@ -32,13 +32,19 @@ public sealed class UnplugOptionsTests
     }
 
     [Theory]
-    [InlineData(DrcType.Lmb)]
-    [InlineData(DrcType.Pmem)]
     [InlineData(DrcType.Phb)]
     [InlineData(DrcType.Pci)]
-    public void Defaults_OtherTypes_AreInfinite(DrcType type)
+    public void Defaults_PhbAndPci_AreInfinite(DrcType type)
     {
         new DrcOptions().GetUnplugTimeout(type).Should().Be(Timeout.InfiniteTimeSpan);
+    }
+
+    [Theory]
+    [InlineData(DrcType.Lmb)]
+    [InlineData(DrcType.Pmem)]
+    public void Defaults_Memory_AreTwoMinutes(DrcType type)
+    {
+        new DrcOptions().GetUnplugTimeout(type).Should().Be(TimeSpan.FromMinutes(2)).And.Be(DrcOptions.DefaultMemoryUnplugTimeout);
     }
 
     [Fact]

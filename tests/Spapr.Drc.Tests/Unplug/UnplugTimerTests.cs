@@ -87,10 +87,11 @@ public sealed class UnplugTimerTests
     [Fact]
     public void RequestUnplug_BeforeFirstTimeoutIsNeeded_CreatesNoTimer()
     {
+        // A PHB has no default timeout: its request needs no timer, and the registry creates none.
         using var machine = new Machine();
-        var lmb = machine.HotAddMemory(16, 2);
+        var phb = machine.HotAdd(DrcType.Phb, 1);
 
-        machine.Registry.RequestUnplug(lmb);
+        machine.Registry.RequestUnplug(phb);
 
         machine.Registry.HasUnplugTimer.Should().BeFalse();
     }
