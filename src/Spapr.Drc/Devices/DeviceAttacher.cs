@@ -44,7 +44,8 @@ internal static class DeviceAttacher
             return false;
         }
 
-        if (!DrcKind.Of(first).DeviceSpansConnectors)
+        // An index need not name a type (default(DrcIndex) is 0), and a Try method answers that with a reason.
+        if (!DrcKind.TryOfNibble(first.Value >> 28, out var kind) || !kind.DeviceSpansConnectors)
         {
             error = $"{first} ({DrcKind.NameOf(first)}) is not an LMB connector: only memory devices span several connectors.";
             return false;

@@ -67,6 +67,38 @@ public sealed class ArgumentTests
         error.Should().Contain("not an LMB connector");
     }
 
+    /// <summary>
+    /// default(DrcIndex) is 0, whose type nibble names no connector type; the fuzz corpus (afl-cov-040, -051, -077)
+    /// found TryAttachMemoryDevice throwing on such an index instead of answering false.
+    /// </summary>
+    public static TheoryData<uint> IndexesOfNoType => new() { 0u, 0x01040000u, 0xFDFCFE1Bu, 0xDEFCFCE2u };
+
+    [Theory]
+    [MemberData(nameof(IndexesOfNoType))]
+    public void EveryEntryPoint_IndexThatNamesNoType_AnswersTheDocumentedWayWithoutThrowing(uint value)
+    {
+        using var machine = new Machine();
+        var registry = machine.Registry;
+        registry.CreateConnectors(DrcType.Lmb, 0, 4);
+        registry.CreateConnector(DrcType.Cpu, 1);
+        var index = new DrcIndex(value);
+
+        registry.TryAttachMemoryDevice(index, 2, "dimm", null, PlugMode.Hot, out var spanError).Should().BeFalse();
+        spanError.Should().Contain("not an LMB connector");
+        registry.TryAttach(index, "core", null, PlugMode.Hot, out var error).Should().BeFalse();
+        error.Should().NotBeNullOrEmpty();
+        registry.TryGet(index, out _).Should().BeFalse();
+        registry.TryGetDevice(index, out _).Should().BeFalse();
+        registry.CancelUnplug(index).Should().BeFalse();
+        registry.RequestUnplug(index).Status.Should().Be(UnplugRequestStatus.NoDevice);
+        registry.Invoking(r => r[index]).Should().Throw<KeyNotFoundException>();
+        registry.Invoking(r => r.Attach(index, "core", null, PlugMode.Hot)).Should().Throw<InvalidOperationException>();
+        registry.Invoking(r => r.AttachMemoryDevice(index, 2, "dimm", null, PlugMode.Hot)).Should().Throw<InvalidOperationException>();
+        registry.Rtas.SetIndicator((uint)RtasIndicator.Isolation, value, 0).Should().Be(RtasStatus.ParameterError);
+        registry.Rtas.GetSensorState((uint)RtasSensor.EntitySense, value, out _).Should().Be(RtasStatus.ParameterError);
+        registry.GetAttachedDevices().Should().BeEmpty("nothing was attached");
+    }
+
     [Fact]
     public void TryAttach_UndefinedPlugMode_IsFalseWithReason()
     {
