@@ -19,6 +19,7 @@ public sealed class ReadmeTests
     [Theory]
     [InlineData("tests/Spapr.Drc.Tests/QuickStartTests.cs", "// --- README quick start begins ---", "// --- README quick start ends ---")]
     [InlineData("tests/Spapr.Drc.Tests/Unplug/ReadmeSeedStoryTests.cs", "// --- README \"Unplug timeouts\" example: begin ---", "// --- README \"Unplug timeouts\" example: end ---")]
+    [InlineData("tests/Spapr.Drc.Tests/DeviceTree/ReadmeDeviceTreeExampleTests.cs", "// --- README \"Device tree\" example: begin ---", "// --- README \"Device tree\" example: end ---")]
     public void Readme_CodeExample_IsTheCodeTheTestsRun(string testFile, string begin, string end)
     {
         var source = File.ReadAllText(Path.Combine(Root, testFile)).ReplaceLineEndings("\n");
