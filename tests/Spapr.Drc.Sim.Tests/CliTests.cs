@@ -17,7 +17,20 @@ public sealed class CliTests
         var run = SimHarness.Cli("--version");
 
         run.Exit.Should().Be(0);
-        run.Output.Should().StartWith("0.1.0");
+        run.Output.Should().StartWith(PackageVersion(), "drcsim reports the package version");
+    }
+
+    /// <summary>The Version that Directory.Build.props gives every package, read from the repository.</summary>
+    private static string PackageVersion()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(dir.FullName, "Directory.Build.props")))
+        {
+            dir = dir.Parent ?? throw new InvalidOperationException("Directory.Build.props not found above " + AppContext.BaseDirectory);
+        }
+
+        var props = System.Xml.Linq.XDocument.Load(Path.Combine(dir.FullName, "Directory.Build.props"));
+        return props.Descendants("Version").Single().Value;
     }
 
     [Fact]
