@@ -145,6 +145,12 @@ internal sealed class QemuProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>True when the process has exited, or does so within <paramref name="timeout"/>.</summary>
+    public bool WaitForExit(TimeSpan timeout) => _process.HasExited || _process.WaitForExit(timeout);
+
+    /// <summary>Kills QEMU as a crash would (the harness's own test of its crash retry).</summary>
+    public void Kill() => _process.Kill();
+
     public void Dispose()
     {
         if (_disposed)

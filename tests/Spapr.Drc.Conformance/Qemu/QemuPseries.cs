@@ -54,6 +54,12 @@ internal sealed class QemuPseries : IPseries, IDisposable
 
     public string Stderr => _qemu.Stderr;
 
+    /// <summary>True when the QEMU process has exited, or does so within <paramref name="timeout"/>.</summary>
+    public bool WaitForExit(TimeSpan timeout) => _qemu.WaitForExit(timeout);
+
+    /// <summary>Kills QEMU as a crash would.</summary>
+    public void Kill() => _qemu.Kill();
+
     public string CommandLine => _qemu.CommandLine;
 
     public HostOutcome AddCore(string id, int coreId) =>

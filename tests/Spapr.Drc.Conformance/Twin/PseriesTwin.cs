@@ -60,7 +60,7 @@ internal sealed class PseriesTwin : IDisposable
         }
         catch (QemuException ex)
         {
-            throw Fail(label, $"QEMU failed: {ex.Message}");
+            throw QemuFailed(label, ex);
         }
 
         _transcript.Add($"{Steps,4} {label}: {Show(expected)}");
@@ -89,7 +89,7 @@ internal sealed class PseriesTwin : IDisposable
         }
         catch (QemuException ex)
         {
-            throw Fail($"add {id}", $"QEMU failed: {ex.Message}");
+            throw QemuFailed($"add {id}", ex);
         }
 
         Model.NextDimmFirstLmb = placed.Outcome == HostOutcome.Ok ? placed.FirstLmb : null;
@@ -311,7 +311,7 @@ internal sealed class PseriesTwin : IDisposable
         }
         catch (QemuException ex)
         {
-            throw Fail(label, $"QEMU failed: {ex.Message}");
+            throw QemuFailed(label, ex);
         }
 
         var actual = NormalizeQemu(raw);
@@ -348,6 +348,16 @@ internal sealed class PseriesTwin : IDisposable
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// A QEMU error under a step: a process that died (waited for briefly, since the socket closes before the exit is
+    /// seen) is a crash of the peer, which <see cref="QemuFactTestCase"/> may retry; anything else fails the step.
+    /// </summary>
+    private XunitException QemuFailed(string label, QemuException ex)
+    {
+        var failure = Fail(label, $"QEMU failed: {ex.Message}");
+        return Qemu.WaitForExit(TimeSpan.FromSeconds(2)) ? new QemuCrashedException(failure.Message) : failure;
     }
 
     private XunitException Fail(string label, string what) =>
