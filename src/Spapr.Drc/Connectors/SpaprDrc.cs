@@ -126,7 +126,7 @@ public sealed class SpaprDrc
     }
 
     /// <summary>The entity-sense value the guest would read now (SPEC section 3).</summary>
-    public EntitySense EntitySense => Kind.Rules.SenseOf(_state, IsHeld);
+    public EntitySense EntitySense => DrcKind.RulesOf(Index.Value).SenseOf(_state, IsHeld);
 
     internal DrcKind Kind => DrcKind.Of(Index);
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 
 namespace Spapr.Drc;
@@ -76,17 +77,26 @@ public sealed partial class DrcRtas
         }
 
         state = (uint)drc.EntitySense;
-        if (drc.AttachedDevice is { RequestSlot: not 0 })
+        // Diagnostics of a pending unplug (the read itself stays lock-free; this runs only while one is pending). The
+        // connector's own slot answers for a held connector without reaching its device (another object, often another
+        // cache line): only a connector the guest already released asks its device.
+        if (drc.RequestSlot != 0 || (!drc.IsHeld && drc.AttachedDevice is { RequestSlot: not 0 }))
         {
-            // Diagnostics of a pending unplug (the read itself stays lock-free; this runs only while one is pending).
-            lock (_core.Sync)
-            {
-                _core.Activity++;
-                _core.Unplugs.RecordGuestCall(drc, GuestCallKind.GetSensorState, (int)RtasStatus.Success);
-            }
+            RecordSensorRead(drc);
         }
 
         return RtasStatus.Success;
+    }
+
+    // Out of line: the lock's try/finally would otherwise weigh on every read, pending or not.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RecordSensorRead(SpaprDrc drc)
+    {
+        lock (_core.Sync)
+        {
+            _core.Activity++;
+            _core.Unplugs.RecordGuestCall(drc, GuestCallKind.GetSensorState, (int)RtasStatus.Success);
+        }
     }
 
     /// <summary>get-sensor-state with typed arguments.</summary>

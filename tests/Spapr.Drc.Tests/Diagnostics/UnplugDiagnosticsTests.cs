@@ -86,6 +86,28 @@ public sealed class UnplugDiagnosticsTests
     }
 
     [Fact]
+    public void SensorRead_OnAnLmbTheGuestAlreadyReleased_IsStillThatConnectorsLastCall()
+    {
+        // The lock-free read asks the connector first and reaches the device only for a released connector: pin both.
+        var (registry, clock) = DimmMachine(Timeout.InfiniteTimeSpan);
+        using var disposable = registry;
+        registry.RequestUnplug(Lmb(8));
+        registry.Rtas.SetIndicator(RtasIndicator.Isolation, Lmb(8), 0).Should().Be(RtasStatus.Success);
+        registry.Rtas.SetIndicator(RtasIndicator.Allocation, Lmb(8), 0).Should().Be(RtasStatus.Success);
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        registry.Rtas.GetSensorState(RtasSensor.EntitySense, Lmb(8), out var released).Should().Be(RtasStatus.Success);
+        registry.Rtas.GetSensorState(RtasSensor.EntitySense, Lmb(9), out var held).Should().Be(RtasStatus.Success);
+
+        released.Should().Be(EntitySense.Unusable);
+        held.Should().Be(EntitySense.Present);
+        var connectors = registry.GetPendingUnplugs().Single().Connectors;
+        connectors[0].IsHeld.Should().BeFalse();
+        connectors[0].LastGuestCall.Should().Be(new GuestCall(GuestCallKind.GetSensorState, Lmb(8), 0, Start + TimeSpan.FromSeconds(1)));
+        connectors[1].LastGuestCall.Should().Be(new GuestCall(GuestCallKind.GetSensorState, Lmb(9), 0, Start + TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
     public void GuestCalls_OnIdleConnectors_AreNotRecorded()
     {
         var (registry, _) = DimmMachine(Timeout.InfiniteTimeSpan);
