@@ -12,10 +12,6 @@ internal sealed class DrcKind
     // Indexed by the type nibble; null for nibbles no connector may have (0, Vio 3, 5-7, 10-15).
     private static readonly DrcKind?[] ByNibble = BuildTable();
 
-    // The class rules by type nibble, for the lock-free get-sensor-state path: one load fewer than row then rules.
-    // Nibbles without a row get the logical rules; no connector has such an index, so nothing reads them.
-    private static readonly DrcClassRules[] RulesByNibble = [.. ByNibble.Select(k => k?.Rules ?? DrcClassRules.Logical)];
-
     private DrcKind(DrcType type, int ordinal, DrcClassRules rules, string namePrefix, string deviceTreeType, HotplugType hotplugType)
     {
         Type = type;
@@ -98,9 +94,6 @@ internal sealed class DrcKind
     public static string WhyNoConnector(DrcType type) => Enum.IsDefined(type)
         ? $"{type} connectors are reserved: no connector of this type may be created."
         : $"Unknown connector type {(int)type}.";
-
-    /// <summary>The class rules of an existing connector's index (its type nibble names a row).</summary>
-    public static DrcClassRules RulesOf(uint connectorIndex) => RulesByNibble[connectorIndex >> 28];
 
     /// <summary>The row of an index (whose type was validated when it was made).</summary>
     public static DrcKind Of(DrcIndex index) => ByNibble[index.Value >> 28] ?? throw new ArgumentOutOfRangeException(nameof(index), index, "The index names no connector type.");

@@ -20,12 +20,17 @@ public sealed class SpaprDrc
     private DrIndicator _drIndicator;
     private volatile byte _flags;
 
+    // What get-sensor-state reads, kept current by every write of the state or the held flag (all under the lock): the
+    // guest's lock-free read then costs one byte of the connector, not a walk through the class table.
+    private volatile byte _sense;
+
     internal SpaprDrc(RegistryCore core, DrcIndex index, DrcIndex? owner)
     {
         _core = core;
         Index = index;
         _owner = owner?.Value ?? 0;
         _state = Kind.Rules.EmptyState;
+        RefreshSense();
     }
 
     /// <summary>The registry that owns this connector.</summary>
@@ -58,6 +63,7 @@ public sealed class SpaprDrc
             if (_state != value)
             {
                 _state = value;
+                RefreshSense();
                 Changed();
             }
         }
@@ -126,7 +132,7 @@ public sealed class SpaprDrc
     }
 
     /// <summary>The entity-sense value the guest would read now (SPEC section 3).</summary>
-    public EntitySense EntitySense => DrcKind.RulesOf(Index.Value).SenseOf(_state, IsHeld);
+    public EntitySense EntitySense => (EntitySense)_sense;
 
     internal DrcKind Kind => DrcKind.Of(Index);
 
@@ -263,6 +269,7 @@ public sealed class SpaprDrc
         _cursor = cursor;
         _requestSlot = requestSlot;
         _flags = (byte)((_flags & RemovedFlag) | (held ? HeldFlag : 0) | (enlisted ? EnlistedFlag : 0));
+        RefreshSense();
     }
 
     /// <summary>The state, cursor and DR indicator cold plug gives (SPEC section 5's reset of one connector).</summary>
@@ -275,7 +282,16 @@ public sealed class SpaprDrc
         DrIndicator = rules.ColdIndicator(held);
     }
 
-    private void SetFlag(byte flag, bool on) => _flags = (byte)(on ? _flags | flag : _flags & ~flag);
+    private void SetFlag(byte flag, bool on)
+    {
+        _flags = (byte)(on ? _flags | flag : _flags & ~flag);
+        if (flag == HeldFlag)
+        {
+            RefreshSense();
+        }
+    }
+
+    private void RefreshSense() => _sense = (byte)Kind.Rules.SenseOf(_state, IsHeld);
 
     // Every change lands here, under the registry lock: the snapshot must learn of every connector that left cold plug.
     private void Changed()

@@ -29,6 +29,7 @@ internal sealed partial class RegistryCore
                 Check(drc.IsEnlisted || drc.IsInColdPlugState, drc, "differs from cold plug but is not on the change list (a snapshot would leave it out)");
                 Check(rules.IsValidState(state), drc, $"state {state} is not valid for a {rules.Class} connector");
                 Check(drc.IsHeld || state == rules.EmptyState, drc, "no device but not in the empty state");
+                Check(drc.EntitySense == rules.SenseOf(state, drc.IsHeld), drc, $"its entity sense {drc.EntitySense} is stale (state {state}, held {drc.IsHeld})");
                 Check(rules.HasDrIndicator || drc.DrIndicator == DrIndicator.Inactive, drc, "a logical connector has a DR indicator");
                 Check(drc.OwnerValue == 0 || Connectors.ContainsKey(drc.OwnerValue), drc, "its owner left the machine but it did not");
                 var device = drc.AttachedDevice;
