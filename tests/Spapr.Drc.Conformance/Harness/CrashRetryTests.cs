@@ -26,6 +26,23 @@ public sealed class CrashRetryTests
         run.Should().Be(2, "the first run's QEMU was killed, so only a second run gets here");
     }
 
+    private static int s_theoryRuns;
+
+    [QemuTheory]
+    [InlineData(1)]
+    public void QemuKilledUnderATheoryRow_TheRowRunsAgainOnAFreshQemu(int core)
+    {
+        int run = Interlocked.Increment(ref s_theoryRuns);
+        using var twin = PseriesTwin.Start();
+        if (run == 1)
+        {
+            twin.Qemu.Kill();
+        }
+
+        twin.Step($"device_add core{core}", s => s.AddCore($"core{core}", core)).Should().Be(HostOutcome.Ok);
+        run.Should().Be(2, "the first run's QEMU was killed, so only a second run gets here");
+    }
+
     [Fact]
     public void OnlyACrashIsRetried()
     {

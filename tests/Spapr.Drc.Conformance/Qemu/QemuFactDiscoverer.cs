@@ -3,7 +3,7 @@ using Xunit.Sdk;
 
 namespace Spapr.Drc.Conformance.Qemu;
 
-/// <summary>Makes every <see cref="QemuFactAttribute"/> method a <see cref="QemuFactTestCase"/>.</summary>
+/// <summary>Makes every <see cref="QemuFactAttribute"/> method a <see cref="QemuTestCase"/>.</summary>
 public sealed class QemuFactDiscoverer(IMessageSink diagnosticMessageSink) : IXunitTestCaseDiscoverer
 {
     public IEnumerable<IXunitTestCase> Discover(ITestFrameworkDiscoveryOptions discoveryOptions, ITestMethod testMethod, IAttributeInfo factAttribute)
@@ -14,6 +14,6 @@ public sealed class QemuFactDiscoverer(IMessageSink diagnosticMessageSink) : IXu
             return new FactDiscoverer(diagnosticMessageSink).Discover(discoveryOptions, testMethod, factAttribute);
         }
 
-        return [new QemuFactTestCase(diagnosticMessageSink, discoveryOptions.MethodDisplayOrDefault(), discoveryOptions.MethodDisplayOptionsOrDefault(), testMethod)];
+        return [new QemuTestCase(diagnosticMessageSink, discoveryOptions.MethodDisplayOrDefault(), discoveryOptions.MethodDisplayOptionsOrDefault(), testMethod)];
     }
 }

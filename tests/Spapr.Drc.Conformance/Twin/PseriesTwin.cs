@@ -352,7 +352,7 @@ internal sealed class PseriesTwin : IDisposable
 
     /// <summary>
     /// A QEMU error under a step: a process that died (waited for briefly, since the socket closes before the exit is
-    /// seen) is a crash of the peer, which <see cref="QemuFactTestCase"/> may retry; anything else fails the step.
+    /// seen) is a crash of the peer, which <see cref="QemuTestCase"/> may retry; anything else fails the step.
     /// </summary>
     private XunitException QemuFailed(string label, QemuException ex)
     {

@@ -5,22 +5,22 @@ using Xunit.Sdk;
 namespace Spapr.Drc.Conformance.Qemu;
 
 /// <summary>
-/// A QEMU fact that runs once more when QEMU 7.2 itself crashed under the first run (seen in CI: "free(): corrupted
+/// A QEMU fact, or one row of a QEMU theory, that runs once more when QEMU 7.2 itself crashed under the first run (seen in CI: "free(): corrupted
 /// unsorted chunks" on a device_del of a core the guest never acquired, about once in a few hundred runs). Only a
 /// crash is retried: a disagreement, or a crash on the second run too, fails as before, and the retry is reported.
 /// </summary>
-public sealed class QemuFactTestCase : XunitTestCase
+public sealed class QemuTestCase : XunitTestCase
 {
     private const int Runs = 2;
 
     [EditorBrowsable(EditorBrowsableState.Never)]
     [Obsolete("Called by the de-serializer; should only be called by deriving classes for de-serialization purposes")]
-    public QemuFactTestCase()
+    public QemuTestCase()
     {
     }
 
-    public QemuFactTestCase(IMessageSink diagnosticMessageSink, TestMethodDisplay defaultMethodDisplay, TestMethodDisplayOptions defaultMethodDisplayOptions, ITestMethod testMethod)
-        : base(diagnosticMessageSink, defaultMethodDisplay, defaultMethodDisplayOptions, testMethod)
+    public QemuTestCase(IMessageSink diagnosticMessageSink, TestMethodDisplay defaultMethodDisplay, TestMethodDisplayOptions defaultMethodDisplayOptions, ITestMethod testMethod, object[]? testMethodArguments = null)
+        : base(diagnosticMessageSink, defaultMethodDisplay, defaultMethodDisplayOptions, testMethod, testMethodArguments)
     {
     }
 
