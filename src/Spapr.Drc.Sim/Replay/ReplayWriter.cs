@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using Spapr.Drc.Sim.Runner;
 
 namespace Spapr.Drc.Sim.Replay;
 
@@ -34,7 +34,7 @@ internal static class ReplayWriter
     {
         foreach (var verdict in report.Verdicts)
         {
-            WriteObject(output, w =>
+            JsonLine.Write(output, w =>
             {
                 if (verdict.Line > 0)
                 {
@@ -64,7 +64,7 @@ internal static class ReplayWriter
             });
         }
 
-        WriteObject(output, w =>
+        JsonLine.Write(output, w =>
         {
             w.WriteString("trace", report.Trace);
             w.WriteNumber("agree", report.Agree);
@@ -81,18 +81,5 @@ internal static class ReplayWriter
         w.WriteStartObject(name);
         side?.Invoke(w);
         w.WriteEndObject();
-    }
-
-    private static void WriteObject(TextWriter output, Action<Utf8JsonWriter> body)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            writer.WriteStartObject();
-            body(writer);
-            writer.WriteEndObject();
-        }
-
-        output.WriteLine(Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length));
     }
 }

@@ -48,7 +48,7 @@ internal sealed class TimelineWriter(TextWriter output, bool json, bool color)
     {
         if (json)
         {
-            WriteJson(w =>
+            JsonLine.Write(output, w =>
             {
                 w.WriteNumber("line", outcome.Step.Line);
                 w.WriteString("command", outcome.Step.Verb);
@@ -85,7 +85,7 @@ internal sealed class TimelineWriter(TextWriter output, bool json, bool color)
     {
         if (json)
         {
-            WriteJson(w =>
+            JsonLine.Write(output, w =>
             {
                 w.WriteString("event", n.Kind);
                 Format.WriteIndexOrNull(w, "index", n.NamesConnector ? n.Index : null);
@@ -123,17 +123,4 @@ internal sealed class TimelineWriter(TextWriter output, bool json, bool color)
     }
 
     private string Paint(string code, string text) => color ? code + text + Reset : text;
-
-    private void WriteJson(Action<Utf8JsonWriter> body)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            writer.WriteStartObject();
-            body(writer);
-            writer.WriteEndObject();
-        }
-
-        output.WriteLine(Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length));
-    }
 }
