@@ -128,7 +128,7 @@ internal sealed partial class RegistryCore
             return Guest(state, false, work);
         }
 
-        if (!TryEnterSync())
+        if (!SyncLocks.TryEnter(Sync))
         {
             return null;
         }
@@ -148,7 +148,7 @@ internal sealed partial class RegistryCore
             }
             finally
             {
-                ExitSync();
+                SyncLocks.Exit(Sync);
             }
         }
         finally
@@ -176,16 +176,6 @@ internal sealed partial class RegistryCore
         Metrics.Dispose();
         return true;
     }
-
-#if NET9_0_OR_GREATER
-    private bool TryEnterSync() => Sync.TryEnter();
-
-    private void ExitSync() => Sync.Exit();
-#else
-    private bool TryEnterSync() => Monitor.TryEnter(Sync);
-
-    private void ExitSync() => Monitor.Exit(Sync);
-#endif
 
     /// <summary>The connectors in index order; rebuilt after connectors are added or removed.</summary>
     public SpaprDrc[] Ordered()

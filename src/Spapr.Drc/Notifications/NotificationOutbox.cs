@@ -65,7 +65,7 @@ internal sealed class NotificationOutbox
             _queued = 0;
         }
 
-        if (!IsDispatchingHere())
+        if (!SyncLocks.IsHeldByCurrentThread(_dispatchSync))
         {
             lock (_dispatchSync)
             {
@@ -86,7 +86,7 @@ internal sealed class NotificationOutbox
 
         // A handler that calls back into the registry is already inside the drain loop on this thread (the lock
         // is reentrant): draining here would raise later items before the current one reached every handler.
-        if (IsDispatchingHere())
+        if (SyncLocks.IsHeldByCurrentThread(_dispatchSync))
         {
             return;
         }
@@ -95,7 +95,7 @@ internal sealed class NotificationOutbox
         {
             // One thread drains at a time; a thread that finds another draining leaves its items to it, and
             // re-checks after the drainer exits.
-            if (!TryEnterDispatch())
+            if (!SyncLocks.TryEnter(_dispatchSync))
             {
                 return;
             }
@@ -106,7 +106,7 @@ internal sealed class NotificationOutbox
             }
             finally
             {
-                ExitDispatch();
+                SyncLocks.Exit(_dispatchSync);
             }
 
             lock (_core.Sync)
@@ -165,20 +165,6 @@ internal sealed class NotificationOutbox
             }
         }
     }
-
-#if NET9_0_OR_GREATER
-    private bool IsDispatchingHere() => _dispatchSync.IsHeldByCurrentThread;
-
-    private bool TryEnterDispatch() => _dispatchSync.TryEnter();
-
-    private void ExitDispatch() => _dispatchSync.Exit();
-#else
-    private bool IsDispatchingHere() => Monitor.IsEntered(_dispatchSync);
-
-    private bool TryEnterDispatch() => Monitor.TryEnter(_dispatchSync);
-
-    private void ExitDispatch() => Monitor.Exit(_dispatchSync);
-#endif
 
     private void Raise(in QueuedNotification n)
     {
