@@ -20,18 +20,9 @@ internal static class ReplayCommand
     /// <summary>Replays a trace file.</summary>
     public static int RunFile(string path, TextWriter output, TextWriter error, bool json, bool timeouts)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            error.WriteLine($"{path}: cannot read the trace: {e.Message}");
-            return ExitMalformed;
-        }
-
-        return Run(Path.GetFileName(path), text, output, error, json, timeouts);
+        return InputFile.TryRead(path, "trace", error, out var text)
+            ? Run(Path.GetFileName(path), text, output, error, json, timeouts)
+            : ExitMalformed;
     }
 
     /// <summary>Replays a trace's text; <paramref name="name"/> names it in messages (<c>name:line: ...</c>).</summary>

@@ -33,18 +33,7 @@ internal sealed class ScenarioRunner
     /// <summary>Runs a scenario file from disk.</summary>
     public int RunFile(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            _error.WriteLine($"{path}: cannot read the scenario: {e.Message}");
-            return ExitMalformed;
-        }
-
-        return Run(path, text);
+        return InputFile.TryRead(path, "scenario", _error, out var text) ? Run(path, text) : ExitMalformed;
     }
 
     /// <summary>Runs a scenario. <paramref name="source"/> names it in messages (<c>file:line: what is wrong</c>).</summary>
