@@ -61,19 +61,7 @@ internal static class Measure
     {
         var best = Enumerable.Repeat(double.MaxValue, scenarios.Length).ToArray();
         using var process = Process.GetCurrentProcess();
-
-        // Warm up past tiered compilation, as NanosecondsPerOp does: the timer callback's methods run a few times per
-        // round, so the first rounds would otherwise measure unoptimized code and the compiler's own thread.
-        for (int r = 0; r < 3; r++)
-        {
-            foreach (var (setup, run) in scenarios)
-            {
-                using var fixture = setup();
-                run(fixture);
-            }
-        }
-
-        Thread.Sleep(250);
+        WarmUp(scenarios);
         for (int r = 0; r < rounds; r++)
         {
             for (int i = 0; i < scenarios.Length; i++)
@@ -96,6 +84,25 @@ internal static class Measure
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// Runs each scenario three times on a fresh fixture, then gives the compiler's background thread time to finish, as
+    /// <see cref="NanosecondsPerOp"/> does: the timer callback's methods run only a few times per round, so the first
+    /// rounds would otherwise measure unoptimized code and the compiler's own thread.
+    /// </summary>
+    public static void WarmUp(params (Func<TimeoutScenario> Setup, Action<TimeoutScenario> Run)[] scenarios)
+    {
+        for (int r = 0; r < 3; r++)
+        {
+            foreach (var (setup, run) in scenarios)
+            {
+                using var fixture = setup();
+                run(fixture);
+            }
+        }
+
+        Thread.Sleep(250);
     }
 
     private static double Round(Func<int> call, int opsPerCall, int calls)

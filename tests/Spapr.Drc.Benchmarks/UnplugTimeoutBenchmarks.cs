@@ -20,28 +20,13 @@ public class UnplugTimeoutBenchmarks
 
     /// <summary>
     /// The timer callback's methods run only when deadlines pass, a few times per iteration, and the job's three
-    /// warm-up iterations end well within tiered compilation's 100 ms delay: without this, the first measured
-    /// iterations time unoptimized code and the compiler's own thread. Both paths are warmed up as the smoke mode's
-    /// <see cref="Measure.CpuMilliseconds"/> does, then the compiler gets time to finish.
+    /// warm-up iterations end well within tiered compilation's 100 ms delay: both paths are warmed up as the smoke mode
+    /// warms them (<see cref="Measure.WarmUp"/>).
     /// </summary>
     [GlobalSetup]
-    public void WarmUp()
-    {
-        for (int round = 0; round < 3; round++)
-        {
-            using (var scenario = new TimeoutScenario(Count, RealTime))
-            {
-                scenario.RequestWithoutTimeout();
-            }
-
-            using (var scenario = new TimeoutScenario(Count, RealTime))
-            {
-                scenario.RequestWithSharedTimer();
-            }
-        }
-
-        Thread.Sleep(250);
-    }
+    public void WarmUp() => Measure.WarmUp(
+        (() => new TimeoutScenario(Count, RealTime), s => s.RequestWithoutTimeout()),
+        (() => new TimeoutScenario(Count, RealTime), s => s.RequestWithSharedTimer()));
 
     [IterationSetup]
     public void Setup() => _scenario = new TimeoutScenario(Count, RealTime);
